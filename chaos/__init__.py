@@ -1,0 +1,1 @@
+"""Fault proxy (Toxiproxy API), HTTP fault layer and chaos scenarios."""

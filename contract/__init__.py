@@ -1,0 +1,1 @@
+"""OpenAPI contract fuzzing with Schemathesis, plus Gauntlet's own checks."""

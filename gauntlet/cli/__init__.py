@@ -1,0 +1,1 @@
+"""The ``gauntlet`` command line: the composition root that ties the core together."""

@@ -1,0 +1,84 @@
+"""Running a suite: each suite is a pytest session in its own process.
+
+A separate process keeps suites from sharing global state (Schemathesis registers its
+checks globally; locust must never be imported next to asyncio) and lets the gate
+survive a suite that crashes. The suite writes ``results/<suite>.json`` through the
+pytest plugin; when it could not (crash, usage error), the gate writes an ``error``
+result itself, so a missing result never reads as a pass.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gauntlet.rundoc.model import SuiteResult, SuiteStatus
+from gauntlet.rundoc.store import RESULTS_DIR, write_suite_result
+
+#: pytest's own exit codes (pytest.ExitCode), which mean "the suite itself could not run".
+PYTEST_COULD_NOT_RUN = {2: "interrupted", 3: "internal error", 4: "usage error"}
+
+
+def suite_directory(name: str) -> Path | None:
+    """Where the suite's package lives, found without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def has_tests(directory: Path) -> bool:
+    return any(directory.rglob("test_*.py"))
+
+
+def run_suite(
+    name: str,
+    run_dir: Path,
+    *,
+    env: Mapping[str, str],
+    seed: int,
+    workers: int = 0,
+    extra_args: tuple[str, ...] = (),
+    log_dir: Path | None = None,
+) -> SuiteResult:
+    """Run suite ``name`` as ``python -m pytest <dir>``; returns what it recorded."""
+    started = datetime.now(UTC)
+    directory = suite_directory(name)
+    if directory is None or not has_tests(directory):
+        result = SuiteResult(
+            name=name, status=SuiteStatus.NOT_RUN, started_at=started, finished_at=started, error="no tests yet"
+        )
+        write_suite_result(run_dir, result)
+        return result
+    command = [
+        sys.executable, "-m", "pytest", str(directory),
+        "-p", "gauntlet.pytest_plugin",
+        f"--gauntlet-run-dir={run_dir}", f"--gauntlet-suite={name}",
+        f"--hypothesis-seed={seed}", "-q",
+    ]  # fmt: skip
+    if workers > 0:
+        command += ["-n", str(workers)]
+    command += list(extra_args)
+    log_dir = log_dir or run_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    result_path = run_dir / RESULTS_DIR / f"{name}.json"
+    result_path.unlink(missing_ok=True)
+    with open(log_dir / f"{name}.log", "wb") as log:
+        completed = subprocess.run(command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, check=False)
+    if completed.returncode in PYTEST_COULD_NOT_RUN or not result_path.is_file():
+        reason = PYTEST_COULD_NOT_RUN.get(completed.returncode, f"exit status {completed.returncode}")
+        result = SuiteResult(
+            name=name,
+            status=SuiteStatus.ERROR,
+            started_at=started,
+            finished_at=datetime.now(UTC),
+            error=f"pytest {reason}; see {log_dir / (name + '.log')}",
+        )
+        write_suite_result(run_dir, result)
+        return result
+    return SuiteResult.model_validate_json(result_path.read_text(encoding="utf-8"))

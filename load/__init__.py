@@ -1,0 +1,1 @@
+"""Load profiles (Locust, run as a subprocess), open-model runner, HDR latency."""

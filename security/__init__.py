@@ -1,0 +1,1 @@
+"""Static scans (bandit, semgrep), runtime probes and the security-header grade."""
