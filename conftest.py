@@ -99,7 +99,9 @@ def redis_key_prefix(service_session: object) -> str:
 
 
 @pytest.fixture(scope="session")
-def target(gauntlet_config: GauntletConfig, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Target]:
+def target(
+    gauntlet_config: GauntletConfig, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Target]:
     """The service under test over real HTTP: --target URL, or the bundled app started once."""
     from gauntlet.target import external_target
 

@@ -44,8 +44,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "property(id, level=None): the correctness property (1..36 or 'E1'..'E8') a test encodes")
-    config.addinivalue_line("markers", "mutant(id): failure proof: property id must fail against a broken implementation")
+    config.addinivalue_line(
+        "markers", "property(id, level=None): the correctness property (1..36 or 'E1'..'E8') a test encodes"
+    )
+    config.addinivalue_line(
+        "markers", "mutant(id): failure proof: property id must fail against a broken implementation"
+    )
     run_dir = config.getoption("--gauntlet-run-dir")
     if run_dir and not hasattr(config, "workerinput"):
         suite = config.getoption("--gauntlet-suite") or "tests"
@@ -197,7 +201,9 @@ def fold_properties(tests: list[TestRecord]) -> PropertiesSection:
 
 
 def _sort_key(prop: str) -> tuple[int, int]:
-    return (1, int(prop[1:])) if prop.startswith("E") and prop[1:].isdigit() else (0, int(prop) if prop.isdigit() else 0)
+    return (
+        (1, int(prop[1:])) if prop.startswith("E") and prop[1:].isdigit() else (0, int(prop) if prop.isdigit() else 0)
+    )
 
 
 def _hypothesis_info(report: pytest.TestReport) -> HypothesisInfo | None:

@@ -69,7 +69,9 @@ def run_suite(
     result_path = run_dir / RESULTS_DIR / f"{name}.json"
     result_path.unlink(missing_ok=True)
     with open(log_dir / f"{name}.log", "wb") as log:
-        completed = subprocess.run(command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, check=False)
+        completed = subprocess.run(
+            command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, check=False
+        )
     if completed.returncode in PYTEST_COULD_NOT_RUN or not result_path.is_file():
         reason = PYTEST_COULD_NOT_RUN.get(completed.returncode, f"exit status {completed.returncode}")
         result = SuiteResult(

@@ -57,7 +57,9 @@ def gate(**params: Any) -> None:
 @click.argument("suites", nargs=-1, required=True, type=click.Choice(SUITE_NAMES))
 @config_options
 @target_options
-@click.option("--pytest-arg", "pytest_args", multiple=True, help="Extra argument for pytest (repeatable), e.g. -k 'property_4'.")
+@click.option(
+    "--pytest-arg", "pytest_args", multiple=True, help="Extra argument for pytest (repeatable), e.g. -k 'property_4'."
+)
 def run_command(suites: tuple[SuiteName, ...], pytest_args: tuple[str, ...], **params: Any) -> None:
     """Run the named suites only, then judge them like the gate does."""
     config = _guarded(lambda: _config(params))
@@ -121,7 +123,11 @@ def services() -> None:
 
 @services.command("check")
 @config_options
-@click.option("--need-binaries", is_flag=True, help="Also require local server binaries (the test suite starts private instances).")
+@click.option(
+    "--need-binaries",
+    is_flag=True,
+    help="Also require local server binaries (the test suite starts private instances).",
+)
 def services_check(need_binaries: bool, **params: Any) -> None:
     """Make sure Redis and PostgreSQL can be had: answering, or their binaries installed."""
     from gauntlet.cli.services import check

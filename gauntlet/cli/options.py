@@ -14,10 +14,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 def config_options(func: F) -> F:
     """``--config --profile --seed --out-dir``: every command that reads configuration."""
     decorators = [
-        click.option("--config", "config_file", type=click.Path(path_type=Path), help="gauntlet.toml to read (default: found upwards from the working directory)."),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(path_type=Path),
+            help="gauntlet.toml to read (default: found upwards from the working directory).",
+        ),
         click.option("--profile", help="Profile name from [profiles] (built in: ci, full)."),
         click.option("--seed", type=int, help="Seed for every generator (Hypothesis, Schemathesis, load mixes)."),
-        click.option("--out-dir", type=click.Path(path_type=Path), help="Where run directories go (default reports/out)."),
+        click.option(
+            "--out-dir", type=click.Path(path_type=Path), help="Where run directories go (default reports/out)."
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -29,7 +36,9 @@ def target_options(func: F) -> F:
     decorators = [
         click.option("--target", help="Base URL of the service under test (default: start the bundled reference app)."),
         click.option("--openapi", help="OpenAPI document URL or path (default: <target>/openapi.json)."),
-        click.option("--header", "headers", multiple=True, help="Header for every request, 'Name: value' (repeatable)."),
+        click.option(
+            "--header", "headers", multiple=True, help="Header for every request, 'Name: value' (repeatable)."
+        ),
         click.option("--token-command", help="Command printing a bearer token (sent as Authorization: Bearer ...)."),
     ]
     for decorator in reversed(decorators):

@@ -23,9 +23,7 @@ def config_error_from_validation(exc: ValidationError, source: ConfigSource) -> 
         origin = source.origin_of(loc)
         if error["type"] == "extra_forbidden":
             allowed = _allowed_keys(GauntletConfig, loc[:-1])
-            lines.append(
-                f"unknown key {key} (from {origin}); valid keys here: {', '.join(allowed)}"
-            )
+            lines.append(f"unknown key {key} (from {origin}); valid keys here: {', '.join(allowed)}")
             continue
         example = _example_for(GauntletConfig, loc)
         hint = f"; example: {key.split('.')[-1]} = {example}" if example is not None else ""
@@ -74,7 +72,9 @@ def _example_for(model: type[BaseModel], loc: tuple[str, ...]) -> str | None:
     if not examples:
         return None
     example = examples[0]
-    return f'"{example}"' if isinstance(example, str) else repr(example).replace("True", "true").replace("False", "false")
+    return (
+        f'"{example}"' if isinstance(example, str) else repr(example).replace("True", "true").replace("False", "false")
+    )
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[str, ...]) -> list[str]:

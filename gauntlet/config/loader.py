@@ -119,7 +119,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}). Example of a valid line: profile = \"ci\"") from None
+        raise ConfigError(f'{path}: not valid TOML ({exc}). Example of a valid line: profile = "ci"') from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
 

@@ -1,10 +1,10 @@
 """Where run documents live on disk, and how they are read back.
 
-    reports/out/<run-id>/
-        results/<suite>.json   one SuiteResult per suite, written by the suite
-        report.json            the RunDocument (meta + suites + verdict)
-        report.md, junit.xml   renderings of report.json
-    reports/out/latest -> <run-id>
+reports/out/<run-id>/
+    results/<suite>.json   one SuiteResult per suite, written by the suite
+    report.json            the RunDocument (meta + suites + verdict)
+    report.md, junit.xml   renderings of report.json
+reports/out/latest -> <run-id>
 """
 
 from __future__ import annotations
@@ -62,9 +62,7 @@ def read_run_document(run_dir_or_file: Path) -> RunDocument:
         raise RunDocumentError(f"{path} is not readable JSON: {exc}") from exc
     version = raw.get("meta", {}).get("schema_version") if isinstance(raw, dict) else None
     if version != SCHEMA_VERSION:
-        raise RunDocumentError(
-            f"{path} has schema_version {version!r}; this Gauntlet reads version {SCHEMA_VERSION}"
-        )
+        raise RunDocumentError(f"{path} has schema_version {version!r}; this Gauntlet reads version {SCHEMA_VERSION}")
     try:
         return RunDocument.model_validate(raw)
     except ValidationError as exc:

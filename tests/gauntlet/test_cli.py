@@ -101,7 +101,11 @@ def test_run_writes_reports_and_exits_with_the_verdict(tmp_path, tiny_target, bo
     latest = tmp_path / "out" / "latest"
     assert {p.name for p in latest.iterdir()} >= {"report.json", "report.md", "junit.xml", "results"}
     document = json.loads((latest / "report.json").read_text())
-    assert document["meta"]["target"] == {"url": tiny_target, "kind": "external", "openapi": tiny_target + "/openapi.json"}
+    assert document["meta"]["target"] == {
+        "url": tiny_target,
+        "kind": "external",
+        "openapi": tiny_target + "/openapi.json",
+    }
     assert document["verdict"]["exit_code"] == exit_code
     [test] = document["suites"]["properties"]["tests"]
     assert test["outcome"] == ("passed" if exit_code == 0 else "failed")

@@ -66,7 +66,7 @@ def test_unknown_profile_names_key_value_and_valid_values(tmp_path):
 
 
 def test_unknown_key_in_file_lists_valid_keys(tmp_path):
-    write_toml(tmp_path, "[gate]\nproperies = \"fail\"\n")
+    write_toml(tmp_path, '[gate]\nproperies = "fail"\n')
     with pytest.raises(ConfigError) as caught:
         load_config(cwd=tmp_path, environ={})
     message = str(caught.value)

@@ -10,7 +10,7 @@ import pytest
 from gauntlet.rundoc.model import Outcome, SuiteStatus
 from gauntlet.rundoc.store import read_suite_results
 
-SUITE = '''
+SUITE = """
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -39,7 +39,7 @@ def broken():
 
 def test_setup_error(broken):
     pass
-'''
+"""
 
 
 @pytest.fixture(scope="module")
