@@ -1,0 +1,73 @@
+"""Load component implementations by import path, as ``[components]`` names them.
+
+    [components]
+    cache = "mypkg.cache:build"     # build(**kwargs) -> object satisfying protocols.Cache
+
+The reference app's factories are the defaults. A factory that cannot be imported, is
+not callable, or returns an object that does not satisfy its protocol is a ConfigError
+naming the key and the path.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from gauntlet.components import protocols
+from gauntlet.errors import ConfigError
+
+#: Protocol each ``[components]`` key must satisfy.
+COMPONENT_PROTOCOLS: dict[str, type[Any]] = {
+    "cache": protocols.Cache,
+    "redactor": protocols.Redactor,
+    "query_analyzer": protocols.QueryAnalyzer,
+}
+#: The reference app's own factories, used when ``[components]`` does not name one.
+DEFAULT_FACTORIES: dict[str, str] = {
+    "cache": "reference_app.cache:build",
+    "redactor": "reference_app.http.log_config:build_redactor",
+    "query_analyzer": "reference_app.query_analyzer:build",
+}
+
+
+def factory_path(name: str, configured: Mapping[str, str]) -> str:
+    if name not in COMPONENT_PROTOCOLS:
+        raise ConfigError(
+            f"unknown component {name!r} in [components]; known: {', '.join(sorted(COMPONENT_PROTOCOLS))}"
+        )
+    return configured.get(name, DEFAULT_FACTORIES[name])
+
+
+def load_factory(name: str, path: str) -> Callable[..., Any]:
+    """Import ``module:attribute``; errors name the component key and the path."""
+    module_name, sep, attribute = path.partition(":")
+    if not sep or not module_name or not attribute:
+        raise ConfigError(f"invalid value for components.{name} = {path!r}: expected 'module:factory'; "
+                          f'example: {name} = "mypkg.{name}:build"')  # fmt: skip
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(f"components.{name} = {path!r}: cannot import {module_name} ({exc})") from None
+    factory = getattr(module, attribute, None)
+    if not callable(factory):
+        raise ConfigError(f"components.{name} = {path!r}: {module_name} has no callable {attribute!r}")
+    return factory  # type: ignore[no-any-return]
+
+
+def build_component(name: str, configured: Mapping[str, str], **kwargs: Any) -> Any:
+    """Build component ``name`` and check it satisfies its protocol."""
+    path = factory_path(name, configured)
+    component = load_factory(name, path)(**kwargs)
+    protocol = COMPONENT_PROTOCOLS[name]
+    if not isinstance(component, protocol):
+        missing = [m for m in _protocol_members(protocol) if not hasattr(component, m)]
+        raise ConfigError(
+            f"components.{name} = {path!r} returned {type(component).__name__}, which does not satisfy "
+            f"{protocol.__name__}: missing {', '.join(missing) or 'members'}"
+        )
+    return component
+
+
+def _protocol_members(protocol: type[Any]) -> list[str]:
+    return sorted(getattr(protocol, "__protocol_attrs__", ()))
