@@ -16,12 +16,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from gauntlet.rundoc.model import (
+    ChaosSection,
+    ContractSection,
     HypothesisInfo,
+    LoadSection,
     Outcome,
     PropertiesSection,
     PropertyResult,
+    SecuritySection,
     SuiteResult,
     SuiteStatus,
     TestRecord,
@@ -54,6 +59,26 @@ def pytest_configure(config: pytest.Config) -> None:
     if run_dir and not hasattr(config, "workerinput"):
         suite = config.getoption("--gauntlet-suite") or "tests"
         config.pluginmanager.register(ResultRecorder(Path(run_dir), suite), "gauntlet-recorder")
+
+
+#: Suite sections contributed during the session (see :func:`record_section`).
+_SECTIONS_KEY = pytest.StashKey[dict[str, BaseModel]]()
+_SECTION_TYPES: dict[str, type[BaseModel]] = {
+    "contract": ContractSection, "load": LoadSection, "chaos": ChaosSection, "security": SecuritySection,
+}  # fmt: skip
+
+
+def record_section(config: pytest.Config, name: str, section: BaseModel) -> None:
+    """Attach a suite's own section (``contract``, ``load``...) to its result.
+
+    >>> record_section(request.config, "contract", ContractSection(failures=[...]))
+
+    Call it from a session fixture's teardown or any test; the last call per name wins.
+    """
+    expected = _SECTION_TYPES.get(name)
+    if expected is None or not isinstance(section, expected):
+        raise TypeError(f"section {name!r} must be a {expected.__name__ if expected else 'known section'}")
+    config.stash.setdefault(_SECTIONS_KEY, {})[name] = section
 
 
 def property_id(item: pytest.Item) -> tuple[str | None, str | None]:
@@ -170,6 +195,7 @@ class ResultRecorder:
             error=error,
             tests=tests,
             properties=fold_properties(tests) if any(t.property_id for t in tests) else None,
+            **session.config.stash.get(_SECTIONS_KEY, {}),
         )
         write_suite_result(self.run_dir, result)
 

@@ -3,6 +3,7 @@
 from gauntlet.config.loader import CONFIG_FILE_NAME, ConfigSource, find_config_file, load_config
 from gauntlet.config.model import (
     SUITE_NAMES,
+    ContractSettings,
     GateSettings,
     GauntletConfig,
     ProfileSettings,
@@ -15,6 +16,7 @@ __all__ = [
     "CONFIG_FILE_NAME",
     "SUITE_NAMES",
     "ConfigSource",
+    "ContractSettings",
     "GateSettings",
     "GauntletConfig",
     "ProfileSettings",

@@ -78,6 +78,49 @@ class ServicesSettings(_Section):
     )
 
 
+class LoginSettings(_Section):
+    """How the contract suite (re)obtains credentials: one request and where the token is."""
+
+    path: str = Field(description="Path of the login request.", examples=["/api/v1/auth/token"])
+    method: str = Field(default="POST", examples=["POST"])
+    json_body: dict[str, str] = Field(
+        default_factory=dict, description="JSON body of the login request.",
+        examples=[{"username": "qa", "password": "secret"}],
+    )  # fmt: skip
+    token_pointer: str = Field(
+        default="/access_token", description="JSON pointer of the token in the answer.", examples=["/access_token"]
+    )
+    signup_path: str | None = Field(
+        default=None,
+        description="Create a throwaway account here first (same body) when the login fails.",
+        examples=["/api/v1/users"],
+    )
+
+
+class ContractSettings(_Section):
+    phases: tuple[Literal["examples", "coverage", "fuzzing", "stateful"], ...] = Field(
+        default=("examples", "coverage", "fuzzing", "stateful"), examples=[["examples", "fuzzing"]]
+    )
+    disabled_checks: tuple[str, ...] = Field(
+        default=(), description="Gauntlet checks this target does not promise.",
+        examples=[["every_response_carries_security_headers"]],
+    )  # fmt: skip
+    exclude_operations: tuple[str, ...] = Field(
+        default=(), description="Operations never called: 'METHOD /path' or operationId.",
+        examples=[["DELETE /api/v1/users/me"]],
+    )  # fmt: skip
+    known_failures: Path | None = Field(
+        default=None, description="TOML file of accepted failures, each with a reason and an expiry date.",
+        examples=["contract-known-failures.toml"],
+    )  # fmt: skip
+    login: LoginSettings | None = None
+    asgi_app: str = Field(
+        default="reference_app.asgi:app_from_env",
+        description="Import path of the bundled app's ASGI factory, for the fast in-process mode.",
+        examples=["reference_app.asgi:app_from_env"],
+    )
+
+
 class GateSettings(_Section):
     """Per suite: ``fail`` (a failure fails the gate), ``warn`` (reported only) or ``off``."""
 
@@ -119,6 +162,7 @@ class GauntletConfig(_Section):
     services: ServicesSettings = Field(default_factory=ServicesSettings)
     gate: GateSettings = Field(default_factory=GateSettings)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
+    contract: ContractSettings = Field(default_factory=ContractSettings)
     profiles: dict[str, ProfileSettings] = Field(default_factory=_default_profiles)
     components: dict[str, str] = Field(
         default_factory=dict,

@@ -30,6 +30,11 @@ def test_failing_property(n):
 def test_mutant_proof():
     pass
 
+def test_contributes_a_section(request):
+    from gauntlet.pytest_plugin import record_section
+    from gauntlet.rundoc.model import ContractSection
+    record_section(request.config, "contract", ContractSection(findings=["credentials lost after DELETE /users/me"]))
+
 def test_plain_skip():
     pytest.skip("no model server on this host")
 
@@ -54,7 +59,7 @@ def suite_result(tmp_path_factory):
         cwd=project, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert completed.returncode == 1, completed.stdout
-    assert "1 failed, 2 passed, 1 skipped, 1 error" in completed.stdout
+    assert "1 failed, 3 passed, 1 skipped, 1 error" in completed.stdout
     return read_suite_results(run_dir)["properties"]
 
 
@@ -64,6 +69,7 @@ def test_every_test_is_recorded_with_its_outcome(suite_result):
         "test_passing_property": Outcome.PASSED,
         "test_failing_property": Outcome.FAILED,
         "test_mutant_proof": Outcome.PASSED,
+        "test_contributes_a_section": Outcome.PASSED,
         "test_plain_skip": Outcome.SKIPPED,
         "test_setup_error": Outcome.ERROR,
     }
@@ -101,3 +107,16 @@ def test_without_run_dir_nothing_is_written(pytester: pytest.Pytester):
     pytester.makepyfile(test_one="def test_ok():\n    pass\n")
     pytester.runpytest_subprocess("-p", "gauntlet.pytest_plugin").assert_outcomes(passed=1)
     assert not list(pytester.path.rglob("results"))
+
+
+def test_suites_contribute_their_own_section(suite_result):
+    assert suite_result.contract is not None
+    assert suite_result.contract.findings == ["credentials lost after DELETE /users/me"]
+
+
+def test_record_section_refuses_a_wrong_type(pytestconfig):
+    from gauntlet.pytest_plugin import record_section
+    from gauntlet.rundoc.model import LoadSection
+
+    with pytest.raises(TypeError, match="contract"):
+        record_section(pytestconfig, "contract", LoadSection(profile="smoke"))
