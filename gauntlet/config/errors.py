@@ -27,7 +27,8 @@ def config_error_from_validation(exc: ValidationError, source: ConfigSource) -> 
             continue
         # List positions ("phases.0") are not fields: look the example up on the list itself.
         example = _example_for(GauntletConfig, tuple(part for part in loc if not part.isdigit()))
-        hint = f"; example: {key.split('.')[-1]} = {example}" if example is not None else ""
+        field_name = next((part for part in reversed(loc) if not part.isdigit()), key)
+        hint = f"; example: {field_name} = {example}" if example is not None else ""
         lines.append(f"invalid value for {key} = {_short(value)} (from {origin}): {error['msg']}{hint}")
     return ConfigError("; ".join(lines))
 
