@@ -1,0 +1,1 @@
+"""HTTP building blocks of the reference app: pure-ASGI middleware and problem+json."""
