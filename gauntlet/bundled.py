@@ -30,6 +30,16 @@ from gauntlet.target import Target
 HOST = "127.0.0.1"
 
 
+def app_environment(*, database_url: str, redis_url: str, key_prefix: str) -> dict[str, str]:
+    """The ``APP_*`` variables of the contract above, for a process or an in-process factory."""
+    return {
+        "APP_ENVIRONMENT": "dev",
+        "APP_DATABASE_URL": database_url,
+        "APP_REDIS_URL": redis_url,
+        "APP_REDIS_KEY_PREFIX": key_prefix,
+    }
+
+
 def _answers(url: str) -> bool:
     try:
         return httpx.get(url, timeout=1.0).status_code == 200
@@ -55,12 +65,7 @@ class BundledApp:
         self.workdir = workdir
         self.processes = processes
         self.port = port
-        self.env: dict[str, str] = {
-            "APP_ENVIRONMENT": "dev",
-            "APP_DATABASE_URL": database_url,
-            "APP_REDIS_URL": redis_url,
-            "APP_REDIS_KEY_PREFIX": key_prefix,
-        }
+        self.env = app_environment(database_url=database_url, redis_url=redis_url, key_prefix=key_prefix)
         self.model_server_url = ""
 
     def start(self) -> Target:

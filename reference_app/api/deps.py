@@ -1,0 +1,153 @@
+"""FastAPI dependencies as ``Annotated`` aliases: routes declare them, tests override them.
+
+Authentication accepts ``Authorization: Bearer <access JWT>`` or ``X-API-Key: <key>``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reference_app.auth.api_keys import hash_api_key
+from reference_app.auth.passwords import Passwords
+from reference_app.auth.tokens import decode_token
+from reference_app.cursor import CursorCodec
+from reference_app.db.models import Incident, Tier
+from reference_app.errors import AuthenticationError, NotFoundError, ProblemError
+from reference_app.repositories.incidents import IncidentRepository
+from reference_app.repositories.users import UserRepository
+from reference_app.settings import Settings
+from reference_app.state import Resources, app_resources, app_settings
+
+#: Idempotency keys: 1-255 printable ASCII characters (spec: Idempotency).
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x20-\x7e]{1,255}$")
+#: Longest Authorization/X-API-Key value looked at; anything longer is refused unread.
+MAX_CREDENTIAL_LENGTH = 4096
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/v1/auth/token")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="Key from POST /api/v1/api-keys")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the user, their rate-limit tier, and how they proved it."""
+
+    user_id: uuid.UUID
+    tier: Tier
+    scheme: str
+
+
+def get_settings(request: Request) -> Settings:
+    return app_settings(request.app.state)
+
+
+def get_resources(request: Request) -> Resources:
+    resources = app_resources(request.app.state)
+    if resources is None:
+        raise ProblemError(503, "Service Unavailable", slug="not-ready", detail="Starting up.")
+    return resources
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_passwords(settings: SettingsDep) -> Passwords:
+    return Passwords.for_settings(settings.password_hash)
+
+
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
+    async with resources.sessions() as session:
+        yield session
+
+
+def get_redis(resources: ResourcesDep) -> Redis:
+    return resources.redis
+
+
+def get_cursor_codec(resources: ResourcesDep) -> CursorCodec:
+    return resources.cursors
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+RedisDep = Annotated[Redis, Depends(get_redis)]
+CursorCodecDep = Annotated[CursorCodec, Depends(get_cursor_codec)]
+
+
+async def get_principal(
+    settings: SettingsDep,
+    session: SessionDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    if bearer is not None and len(bearer.credentials) <= MAX_CREDENTIAL_LENGTH:
+        claims = decode_token(settings, bearer.credentials, kind="access")
+        return Principal(claims.user_id, Tier(claims.tier), "bearer")
+    if api_key is not None and len(api_key) <= MAX_CREDENTIAL_LENGTH:
+        owner = await UserRepository(session).owner_of_key(hash_api_key(api_key))
+        if owner is None:
+            raise AuthenticationError("The API key is unknown or revoked.")
+        return Principal(owner.user_id, owner.tier, "api_key")
+    raise AuthenticationError()
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_incident_repository(session: SessionDep) -> IncidentRepository:
+    return IncidentRepository(session)
+
+
+IncidentsDep = Annotated[IncidentRepository, Depends(get_incident_repository)]
+
+
+async def get_owned_incident(
+    incident_id: Annotated[uuid.UUID, Path(description="Incident id (UUID)")],
+    principal: PrincipalDep,
+    incidents: IncidentsDep,
+) -> Incident:
+    """Resolve-or-404: another user's incident is reported exactly like a missing one."""
+    incident = await incidents.get(principal.user_id, incident_id)
+    if incident is None:
+        raise NotFoundError(detail="No incident with this id.")
+    return incident
+
+
+OwnedIncidentDep = Annotated[Incident, Depends(get_owned_incident)]
+
+
+def get_idempotency_key(
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description=(
+                "Makes a retried POST safe: the same key and body replay the first response. "
+                "1-255 printable ASCII characters; anything else is a 400."
+            ),
+            json_schema_extra={"minLength": 1, "maxLength": 255, "pattern": r"^[\x20-\x7e]+$"},
+        ),
+    ] = None,
+) -> str | None:
+    if idempotency_key is not None and not IDEMPOTENCY_KEY_PATTERN.match(idempotency_key):
+        raise ProblemError(
+            400,
+            "Invalid Idempotency-Key",
+            slug="invalid-idempotency-key",
+            detail="Idempotency-Key must be 1-255 printable ASCII characters, e.g. a UUID.",
+        )
+    return idempotency_key
+
+
+IdempotencyKeyDep = Annotated[str | None, Depends(get_idempotency_key)]

@@ -1,0 +1,184 @@
+"""``/incidents``: keyset-paginated listing and CRUD, scoped to the caller."""
+
+# No `from __future__ import annotations`: route signatures inside the factory refer to
+# its local `pagination`, which string annotations could not resolve.
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from reference_app.api.deps import (
+    CursorCodecDep,
+    IdempotencyKeyDep,
+    IncidentsDep,
+    OwnedIncidentDep,
+    PrincipalDep,
+)
+from reference_app.api.fields import MAX_FIELDS_LENGTH, fields_pattern, parse_fields
+from reference_app.cursor import Keyset, filters_fingerprint
+from reference_app.db.models import IncidentStatus
+from reference_app.errors import NotFoundError
+from reference_app.openapi import links_to, problem_responses
+from reference_app.repositories.incidents import IncidentFilter
+from reference_app.schemas.incidents import (
+    INCIDENT_FIELDS,
+    IncidentCreate,
+    IncidentFields,
+    IncidentPage,
+    IncidentPublic,
+    IncidentUpdate,
+    PageLinks,
+)
+from reference_app.schemas.text import NO_NUL_PATTERN, SEARCH_MAX_LENGTH
+from reference_app.settings import PaginationSettings
+
+#: Links from a created incident to the operations that take its id (stateful fuzzing).
+_CREATED_LINKS = links_to(
+    {
+        "GetIncident": "getIncident",
+        "UpdateIncident": "updateIncident",
+        "DeleteIncident": "deleteIncident",
+    },
+    "incident_id",
+    "$response.body#/id",
+)
+
+
+def build_incidents_router(pagination: PaginationSettings) -> APIRouter:
+    """The router; built per app because the documented ``limit`` bounds are settings."""
+    router = APIRouter(prefix="/incidents", tags=["incidents"])
+
+    @router.get(
+        "",
+        operation_id="listIncidents",
+        response_model_exclude_unset=True,
+        responses=problem_responses(400, 401, 422, 429),
+    )
+    async def list_incidents(
+        *,
+        request: Request,
+        principal: PrincipalDep,
+        incidents: IncidentsDep,
+        cursors: CursorCodecDep,
+        limit: Annotated[int, Query(ge=1, le=pagination.max_limit, description="Page size")] = pagination.default_limit,
+        cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+        status_: Annotated[IncidentStatus | None, Query(alias="status")] = None,
+        q: Annotated[
+            str | None,
+            Query(
+                min_length=1,
+                max_length=SEARCH_MAX_LENGTH,
+                pattern=NO_NUL_PATTERN,
+                description="Full-text search in title and description",
+            ),
+        ] = None,
+        fields: Annotated[
+            str | None,
+            Query(
+                max_length=MAX_FIELDS_LENGTH,
+                description=f"Comma-separated subset of: {', '.join(INCIDENT_FIELDS)}",
+                examples=["title,status"],
+                # Documented only: a mismatch is answered by parse_fields with a 422 that
+                # lists the allowed fields, instead of a bare pattern error.
+                json_schema_extra={"pattern": fields_pattern()},
+            ),
+        ] = None,
+    ) -> IncidentPage:
+        """Your incidents, newest first, one page at a time (follow `links.next`)."""
+        selected = parse_fields(fields)
+        filters = IncidentFilter(status=status_, q=q)
+        fingerprint = filters_fingerprint(filters.as_mapping())
+        after = cursors.decode(cursor, fingerprint=fingerprint) if cursor is not None else None
+        rows = await incidents.list_page(principal.user_id, limit=limit, after=after, filters=filters)
+        page, has_more = rows[:limit], len(rows) > limit
+        next_cursor = (
+            cursors.encode(Keyset(page[-1].created_at, page[-1].id), fingerprint=fingerprint) if has_more else None
+        )
+        query = {
+            "limit": limit,
+            "status": status_.value if status_ else None,
+            "q": q,
+            "fields": fields,
+        }
+        return IncidentPage(
+            items=[IncidentFields(**{name: getattr(row, name) for name in selected}) for row in page],
+            limit=limit,
+            next_cursor=next_cursor,
+            has_more=has_more,
+            links=PageLinks(
+                self=_page_url(request, {**query, "cursor": cursor}),
+                next=_page_url(request, {**query, "cursor": next_cursor}) if next_cursor else None,
+            ),
+        )
+
+    @router.post(
+        "",
+        status_code=status.HTTP_201_CREATED,
+        operation_id="createIncident",
+        responses={
+            201: {"description": "Created", "links": _CREATED_LINKS},
+            **problem_responses(400, 401, 409, 422, 429),
+        },
+    )
+    async def create_incident(
+        body: IncidentCreate,
+        response: Response,
+        request: Request,
+        principal: PrincipalDep,
+        incidents: IncidentsDep,
+        _idempotency_key: IdempotencyKeyDep,
+    ) -> IncidentPublic:
+        """File an incident. Send an `Idempotency-Key` to make retries safe."""
+        incident = await incidents.create(
+            principal.user_id,
+            title=body.title,
+            description=body.description,
+            status=body.status,
+            severity=body.severity,
+        )
+        response.headers["Location"] = f"{request.url.path}/{incident.id}"
+        return IncidentPublic.model_validate(incident)
+
+    @router.get(
+        "/{incident_id}",
+        operation_id="getIncident",
+        responses=problem_responses(401, 404, 422, 429),
+    )
+    async def get_incident(incident: OwnedIncidentDep) -> IncidentPublic:
+        return IncidentPublic.model_validate(incident)
+
+    @router.patch(
+        "/{incident_id}",
+        operation_id="updateIncident",
+        responses=problem_responses(400, 401, 404, 409, 422, 429),
+    )
+    async def update_incident(
+        body: IncidentUpdate,
+        incident: OwnedIncidentDep,
+        incidents: IncidentsDep,
+        _idempotency_key: IdempotencyKeyDep,
+    ) -> IncidentPublic:
+        """Change some fields; omitted fields keep their value."""
+        updated = await incidents.update(incident, body.changes())
+        return IncidentPublic.model_validate(updated)
+
+    @router.delete(
+        "/{incident_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        operation_id="deleteIncident",
+        response_class=Response,
+        responses=problem_responses(401, 404, 422, 429),
+    )
+    async def delete_incident(incident: OwnedIncidentDep, principal: PrincipalDep, incidents: IncidentsDep) -> None:
+        if not await incidents.delete(principal.user_id, incident.id):
+            # Deleted concurrently between the lookup and the delete.
+            raise NotFoundError(detail="No incident with this id.")
+
+    return router
+
+
+def _page_url(request: Request, params: dict[str, object]) -> str:
+    """Origin-relative URL of a page (the Host header is never reflected)."""
+    present = {key: value for key, value in params.items() if value is not None}
+    return f"{request.url.path}?{urlencode(present)}"

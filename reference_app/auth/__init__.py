@@ -1,0 +1,1 @@
+"""Credentials: password hashing, API keys and JWT access/refresh tokens."""

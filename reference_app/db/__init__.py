@@ -1,0 +1,1 @@
+"""Database layer: ORM models, the engine and session factory."""

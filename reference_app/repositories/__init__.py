@@ -1,0 +1,1 @@
+"""Data access: one repository per aggregate; every query names its columns."""
