@@ -28,10 +28,10 @@ def evaluate(document: RunDocument, policy: GateSettings, requested: tuple[Suite
         if suite is None or suite.status == SuiteStatus.NOT_RUN:
             why = suite.error if suite and suite.error else "no tests ran"
             if policy.allow_empty_suites:
-                reasons.append(VerdictReason(rule=f"suite {name}", level="warn", message=f"{name}: not run ({why})"))
+                reasons.append(VerdictReason(rule=f"suite {name}", level="warn", message=f"not run ({why})"))
             else:
                 failed = failed or level == "fail"
-                reasons.append(VerdictReason(rule=f"suite {name}", level=level, message=f"{name}: not run ({why})"))
+                reasons.append(VerdictReason(rule=f"suite {name}", level=level, message=f"not run ({why})"))
             continue
         counts = suite.counts()
         summary = (
@@ -40,14 +40,14 @@ def evaluate(document: RunDocument, policy: GateSettings, requested: tuple[Suite
         )
         if suite.status == SuiteStatus.ERROR:
             reasons.append(
-                VerdictReason(rule=f"suite {name}", level=level, message=f"{name}: could not run: {suite.error}")
+                VerdictReason(rule=f"suite {name}", level=level, message=f"could not run: {suite.error}")
             )
             could_not_run = could_not_run or level == "fail"
         elif suite.status == SuiteStatus.FAILED:
-            reasons.append(VerdictReason(rule=f"suite {name}", level=level, message=f"{name}: {summary}"))
+            reasons.append(VerdictReason(rule=f"suite {name}", level=level, message=summary))
             failed = failed or level == "fail"
         else:
-            reasons.append(VerdictReason(rule=f"suite {name}", level="ok", message=f"{name}: {summary}"))
+            reasons.append(VerdictReason(rule=f"suite {name}", level="ok", message=summary))
     exit_code = 2 if could_not_run else 1 if failed else 0
     return Verdict(passed=exit_code == 0, exit_code=exit_code, reasons=reasons)
 

@@ -91,7 +91,7 @@ def _print_verdict(document: RunDocument, run_dir: Path, written: list[Path]) ->
     assert verdict is not None
     word = {0: "PASS", 1: "FAIL", 2: "COULD NOT RUN"}[verdict.exit_code]
     for reason in verdict.reasons:
-        click.echo(f"  [{reason.level}] {reason.message}")
+        click.echo(f"  [{reason.level}] {reason.rule}: {reason.message}")
     click.echo(f"reports: {run_dir}/ ({', '.join(p.name for p in written)})")
     click.echo(f"verdict: {word} (exit {verdict.exit_code})")
 

@@ -40,7 +40,7 @@ def suite(name: str, *outcomes: Outcome, status: SuiteStatus | None = None, erro
 def test_all_passing_suites_pass():
     verdict = evaluate(document(suite("properties", Outcome.PASSED, Outcome.SKIPPED)), GateSettings(), ("properties",))
     assert (verdict.passed, verdict.exit_code) == (True, 0)
-    assert verdict.reasons[0].message == "properties: 1 passed, 0 failed, 0 errors, 1 skipped"
+    assert verdict.reasons[0].message == "1 passed, 0 failed, 0 errors, 1 skipped"
 
 
 def test_a_failure_under_fail_policy_fails_the_gate():
