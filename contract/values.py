@@ -92,6 +92,10 @@ def _classes_of(value: Any) -> Iterator[str]:
         yield from _string_classes(value)
 
 
+#: Digit strings longer than this are classified without being parsed.
+MAX_EXACT_DIGITS = 40
+
+
 def _string_classes(value: str) -> Iterator[str]:
     if "\x00" in value:
         yield "nul-byte"
@@ -100,8 +104,14 @@ def _string_classes(value: str) -> Iterator[str]:
     if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
         yield "control-character"
     stripped = value.strip()
-    if stripped.lstrip("-").isdigit() and stripped.isascii():
-        yield from _classes_of(int(stripped))
+    digits = stripped.lstrip("-")
+    if digits.isdigit() and digits.isascii():
+        if len(digits) > MAX_EXACT_DIGITS:
+            # int() refuses strings this long (CPython's 4300-digit guard); no need to parse:
+            # anything with more than 20 digits is beyond 64 bits.
+            yield "integer-beyond-64-bits"
+        else:
+            yield from _classes_of(int(stripped))
 
 
 def _null_in_required(body: Any, schema: Mapping[str, Any] | None) -> bool:

@@ -149,7 +149,8 @@ class ResultRecorder:
         if report.failed or teardown:
             longrepr = str(report.longrepr)[-MAX_LONGREPR_CHARS:]
             crash = getattr(report.longrepr, "reprcrash", None)
-            message = getattr(crash, "message", None) or longrepr.strip().splitlines()[-1:][0] if longrepr else None
+            last_lines = longrepr.strip().splitlines()[-1:]
+            message = getattr(crash, "message", None) or (last_lines[0] if last_lines else None)
         elif report.skipped and isinstance(report.longrepr, tuple):
             message = str(report.longrepr[2]).removeprefix("Skipped: ")
         self.records[report.nodeid] = TestRecord(
