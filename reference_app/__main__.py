@@ -80,8 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         log_level=args.log_level,
         server_header=False,
-        # uvicorn's own records go through the JSON handler configured above.
+        # uvicorn's own records go through the JSON handler configured above; its access
+        # log is off because AccessLogMiddleware logs every error response (with the
+        # correlation id) and the metrics count every request.
         log_config=None,
+        access_log=False,
         date_header=False,
         proxy_headers=False,
     )

@@ -1,8 +1,5 @@
-"""Fixtures for the reference app's own tests: a private PostgreSQL database and Redis
-key prefix per session, the migrated app with its lifespan running, and an httpx client.
-
-Temporary until the shared fixtures (services found or started, per DESIGN.md) exist.
-"""
+"""Fixtures for the reference app's own tests: the migrated app with its lifespan running
+on this session's database and Redis key prefix, an httpx client, and signed-up users."""
 
 from __future__ import annotations
 
@@ -11,69 +8,32 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
-import psycopg
 import pytest
-import redis
 from fastapi import FastAPI
 
+from gauntlet.services.postgres import create_database, drop_database
+from gauntlet.services.session import ServiceSession
 from reference_app.app import create_app
 from reference_app.migrations import upgrade
 from reference_app.settings import Settings, build_settings
 
-#: Maintenance database of the shared server; test databases are created from it.
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-REDIS_URL = "redis://127.0.0.1:6379/0"
 TEST_SECRET = "test-secret-" + "x" * 40
 TEST_PASSWORD = "correct horse battery"
 
-
-def create_database() -> str:
-    name = f"refapp_{secrets.token_hex(6)}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return name
-
-
-def drop_database(name: str) -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    name = create_database()
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        drop_database(name)
+# database_url, redis_url and redis_key_prefix come from the root conftest.py: Redis and
+# PostgreSQL found or started by gauntlet.services, with this session's own database and
+# key prefix (removed at the end).
 
 
 @pytest.fixture
-def fresh_database_url() -> Iterator[str]:
+def fresh_database_url(service_session: ServiceSession) -> Iterator[str]:
     """An empty database of its own, for tests that migrate up and down."""
-    name = create_database()
+    name = f"refapp_{secrets.token_hex(6)}"
+    url = create_database(service_session.postgres.url, name)
     try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+        yield url
     finally:
-        drop_database(name)
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    return REDIS_URL
-
-
-@pytest.fixture(scope="session")
-def redis_key_prefix(redis_url: str) -> Iterator[str]:
-    prefix = f"test:{secrets.token_hex(6)}:"
-    yield prefix
-    client = redis.Redis.from_url(redis_url)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+        drop_database(service_session.postgres.url, name)
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +47,10 @@ def settings_overrides(database_url: str, redis_url: str, redis_key_prefix: str)
         "secret_key": TEST_SECRET,
         # Cheap Argon2 in tests only: the default cost is deliberately slow.
         "password_hash": {"time_cost": 1, "memory_kib": 1024, "parallelism": 1},
+        # One test client (one IP, few users) makes thousands of requests a minute: limits
+        # stay on (headers are exercised) but far out of reach. tests/reference_app/ratelimit/
+        # tests the spec's limits with their own settings.
+        "rate_limit": {"anonymous": 1_000_000, "free": 1_000_000},
     }
 
 

@@ -16,8 +16,6 @@ import pytest
 import redis
 from redis.asyncio import Redis
 
-SHARED_REDIS_URL = "redis://127.0.0.1:6379/0"
-
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -26,16 +24,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def session_prefix() -> Iterator[str]:
-    prefix = f"test:cache:{secrets.token_hex(6)}:"
-    yield prefix
-    client = redis.Redis.from_url(SHARED_REDIS_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+def session_prefix(redis_key_prefix: str) -> str:
+    """Under the session's own prefix (root conftest), whose keys are deleted at the end."""
+    return f"{redis_key_prefix}cache:"
 
 
 @pytest.fixture
@@ -45,8 +36,9 @@ def key_prefix(session_prefix: str) -> str:
 
 
 @pytest.fixture(scope="session")
-async def shared_redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(SHARED_REDIS_URL)
+async def shared_redis(redis_url: str) -> AsyncIterator[Redis]:
+    """The session's Redis (found or started by gauntlet.services): never paused or stopped."""
+    client = Redis.from_url(redis_url)
     yield client
     await client.aclose()
 

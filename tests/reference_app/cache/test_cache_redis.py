@@ -269,8 +269,8 @@ async def test_every_lookup_counts_exactly_once(
     assert results.count("hit") == counters.hits
 
 
-async def test_build_from_a_url_owns_and_closes_its_client(key_prefix: str) -> None:
-    cache = build(redis_url="redis://127.0.0.1:6379/0", key_prefix=key_prefix, timeout_s=1.0)
+async def test_build_from_a_url_owns_and_closes_its_client(key_prefix: str, redis_url: str) -> None:
+    cache = build(redis_url=redis_url, key_prefix=key_prefix, timeout_s=1.0)
     key = cache.make_key("r", PUBLIC_SCOPE, {})
     assert await cache.get_or_fetch(key, Fetcher(1), resource="r") == 1
     assert await cache.get(key) == 1

@@ -5,32 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
-import redis
 from fastapi import FastAPI, Request, Response
 from redis.asyncio import Redis
 from starlette.types import Scope
 
 from reference_app.idempotency import IdempotencyMiddleware
 
-SHARED_REDIS_URL = "redis://127.0.0.1:6379/0"
-
 
 @pytest.fixture(scope="session")
-def session_prefix() -> Iterator[str]:
-    prefix = f"test:idem:{secrets.token_hex(6)}:"
-    yield prefix
-    client = redis.Redis.from_url(SHARED_REDIS_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+def session_prefix(redis_key_prefix: str) -> str:
+    """Under the session's own prefix (root conftest), whose keys are deleted at the end."""
+    return f"{redis_key_prefix}idem:"
 
 
 @pytest.fixture
@@ -39,8 +29,9 @@ def key_prefix(session_prefix: str) -> str:
 
 
 @pytest.fixture(scope="session")
-async def shared_redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(SHARED_REDIS_URL)
+async def shared_redis(redis_url: str) -> AsyncIterator[Redis]:
+    """The session's Redis (found or started by gauntlet.services): never paused or stopped."""
+    client = Redis.from_url(redis_url)
     yield client
     await client.aclose()
 

@@ -1,5 +1,5 @@
-"""Fixtures for the analyzer tests: a fresh PostgreSQL database of this session's own on the
-shared server (dropped WITH (FORCE) at the end) and a SQLite file in a temp directory."""
+"""Fixtures for the analyzer tests: a fresh PostgreSQL database of its own on the session's
+server (found or started by gauntlet.services) and a SQLite file in a temp directory."""
 
 from __future__ import annotations
 
@@ -7,28 +7,27 @@ import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+from gauntlet.services.postgres import create_database, drop_database
+from gauntlet.services.session import ServiceSession
 
 
 @pytest.fixture(scope="session")
-def analyzer_database() -> Iterator[str]:
+def analyzer_database(service_session: ServiceSession) -> Iterator[str]:
+    """URL of a database of its own on the session's PostgreSQL (dropped at the end)."""
     name = f"qa_{secrets.token_hex(6)}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    url = create_database(service_session.postgres.url, name)
     try:
-        yield name
+        yield url
     finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(service_session.postgres.url, name)
 
 
 @pytest.fixture(scope="session")
 async def pg_engine(analyzer_database: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{analyzer_database}")
+    engine = create_async_engine(analyzer_database.replace("postgresql://", "postgresql+asyncpg://", 1))
     yield engine
     await engine.dispose()
 

@@ -116,7 +116,7 @@ async def test_joins_report_each_table(pg_engine: AsyncEngine, items: str) -> No
 
 
 async def test_build_from_a_url_owns_its_engine(analyzer_database: str, items: str) -> None:
-    analyzer = build(database_url=f"postgresql://postgres@127.0.0.1:5432/{analyzer_database}")
+    analyzer = build(database_url=analyzer_database)
     try:
         report = await analyzer.analyze(f"SELECT id FROM {items} WHERE id = :id", {"id": 1})
         assert report.index_scans == (items,)

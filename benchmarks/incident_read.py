@@ -1,0 +1,126 @@
+"""Throughput of a cached incident read through the full stack, as a ratio to bare FastAPI.
+
+    .venv/bin/python -m benchmarks.incident_read [--rounds 5] [--seconds 5] [--connections 16]
+
+Both servers run as real processes with the same uvicorn settings (one worker, no server
+header, no access log): A = ``python -m reference_app`` (``GET /api/v1/incidents/{id}``,
+cache warm, authenticated by API key, every middleware on), B = ``benchmarks.bare_app``
+returning the same JSON. wrk drives them interleaved A B A B ..., and the ratio A/B of
+each pair is reported as median and spread. The load generator shares the machine's
+cores with the server: read the ratio, not the absolute numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from gauntlet.bundled import BundledApp
+from gauntlet.config.model import TargetSettings
+from gauntlet.services.ports import free_port
+from gauntlet.services.processes import ManagedProcess, ProcessGroup, install_signal_handlers, wait_until
+from gauntlet.services.session import ServiceSession
+
+#: The issue's target: the full stack keeps at least this share of bare throughput.
+TARGET_RATIO = 0.6
+_REQUESTS_PER_SEC = re.compile(r"Requests/sec:\s+([\d.]+)")
+
+
+def wrk(url: str, *, seconds: int, connections: int, headers: dict[str, str]) -> float:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    match = _REQUESTS_PER_SEC.search(output)
+    if match is None:
+        raise RuntimeError(f"wrk printed no Requests/sec:\n{output}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if non_2xx:
+        raise RuntimeError(f"{url}: {non_2xx.group(1)} non-2xx responses; the comparison would be meaningless")
+    return float(match.group(1))
+
+
+def prepare(base_url: str) -> tuple[str, dict[str, str], dict[str, object]]:
+    """A user, an API key and one incident; returns its URL, auth headers and JSON."""
+    name = f"bench{secrets.token_hex(4)}"
+    password = secrets.token_urlsafe(16)
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        client.post("/api/v1/users", json={"username": name, "password": password}).raise_for_status()
+        token = client.post("/api/v1/auth/token", json={"username": name, "password": password}).json()
+        bearer = {"Authorization": f"Bearer {token['access_token']}"}
+        key = client.post("/api/v1/api-keys", json={"tier": "enterprise"}, headers=bearer).json()["api_key"]
+        headers = {"X-API-Key": key}
+        created = client.post("/api/v1/incidents", json={"title": "Disk full on db-1", "description": "x" * 200,
+                                                          "severity": "high"}, headers=headers)  # fmt: skip
+        created.raise_for_status()
+        path = f"/api/v1/incidents/{created.json()['id']}"
+        for _ in range(3):  # warm the cache
+            body = client.get(path, headers=headers)
+            body.raise_for_status()
+    return path, headers, body.json()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.stderr.write("wrk is not installed: apt-get install -y wrk\n")
+        return 2
+    install_signal_handlers()
+    with tempfile.TemporaryDirectory(prefix="gauntlet-bench-") as tmp, ProcessGroup() as processes:
+        workdir = Path(tmp)
+        with ServiceSession(None, None, workdir, secrets.token_hex(4)) as services:
+            app = BundledApp(
+                TargetSettings(), database_url=services.database_url, redis_url=services.redis_url,
+                key_prefix=services.key_prefix, workdir=workdir, processes=processes,
+            )  # fmt: skip
+            # Rate limits would turn part of the run into 429s: lift them for the benchmark.
+            app.env["APP_RATE_LIMIT__ENABLED"] = "false"
+            target = app.start()
+            path, headers, document = prepare(target.url)
+            body_file = workdir / "incident.json"
+            body_file.write_text(json.dumps(document), encoding="utf-8")
+            bare_port = free_port()
+            bare = processes.start(ManagedProcess(
+                "bare-app", [sys.executable, "-m", "benchmarks.bare_app", "--port", str(bare_port),
+                             "--body-file", str(body_file)], workdir,
+            ))  # fmt: skip
+            bare_url = f"http://127.0.0.1:{bare_port}"
+            wait_until(lambda: _answers(bare_url + path), 30, "the bare app", process=bare, interval=0.2)
+            ratios = []
+            for round_number in range(1, args.rounds + 1):
+                full = wrk(target.url + path, seconds=args.seconds, connections=args.connections, headers=headers)
+                baseline = wrk(bare_url + path, seconds=args.seconds, connections=args.connections, headers={})
+                ratios.append(full / baseline)
+                print(f"round {round_number}: full stack {full:8.0f} req/s   bare {baseline:8.0f} req/s   "
+                      f"ratio {full / baseline:.3f}", flush=True)  # fmt: skip
+    median = statistics.median(ratios)
+    spread = (min(ratios), max(ratios))
+    print(f"ratio full/bare: median {median:.3f}, min {spread[0]:.3f}, max {spread[1]:.3f} "
+          f"over {len(ratios)} interleaved rounds (target >= {TARGET_RATIO}); "
+          "wrk and both servers share this machine's cores")  # fmt: skip
+    return 0 if median >= TARGET_RATIO else 1
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
