@@ -205,7 +205,29 @@ def rate_limit_fields(response: Response) -> dict[str, dict[str, int | None]]:
             key, _, value = part.strip().partition("=")
             if key.strip().lower() in ("limit", "remaining", "reset"):
                 found.setdefault("RateLimit", {})[key.strip().lower()] = _integer(value.strip())
-    return found
+        # draft-10 and later: `RateLimit: "policy";r=57;t=12` with the quota in
+        # `RateLimit-Policy: "policy";q=100;w=60` (one family per policy name).
+        for name, params in _sf_items(structured):
+            fields = found.setdefault(f"RateLimit {name}", {})
+            for param, field in (("r", "remaining"), ("t", "reset")):
+                if param in params:
+                    fields[field] = _integer(params[param])
+        for name, params in _sf_items(header(response, "ratelimit-policy") or ""):
+            if "q" in params and f"RateLimit {name}" in found:
+                found[f"RateLimit {name}"]["limit"] = _integer(params["q"])
+    return {family: fields for family, fields in found.items() if fields}
+
+
+def _sf_items(value: str) -> list[tuple[str, dict[str, str]]]:
+    """Items of a structured-field list whose members are strings with parameters:
+    ``"free";r=57;t=12, "burst";r=3`` -> ``[("free", {"r": "57", "t": "12"}), ...]``."""
+    items = []
+    for member in value.split(","):
+        name, *params = (piece.strip() for piece in member.split(";"))
+        if not (name.startswith('"') and name.endswith('"') and len(name) >= 2):
+            continue
+        items.append((name[1:-1], {k.strip(): v.strip() for k, _, v in (p.partition("=") for p in params)}))
+    return items
 
 
 def _integer(value: str) -> int | None:

@@ -29,9 +29,12 @@ def contract_report(gauntlet_config: GauntletConfig, request: pytest.FixtureRequ
         # The bundled app reads the same APP_* variables as when gauntlet starts it as a
         # process: this session's own database and Redis key prefix.
         session = request.getfixturevalue("service_session")
-        environment = app_environment(
-            database_url=session.database_url, redis_url=session.redis_url, key_prefix=session.key_prefix
-        )
+        environment = {
+            **app_environment(
+                database_url=session.database_url, redis_url=session.redis_url, key_prefix=session.key_prefix
+            ),
+            **gauntlet_config.target.app_env,
+        }
         try:
             with pytest.MonkeyPatch.context() as patch:
                 for name, value in environment.items():

@@ -7,6 +7,8 @@ The core never imports the app. It starts ``python -m <app_module>`` with this c
       env APP_ENVIRONMENT=dev APP_DATABASE_URL APP_REDIS_URL APP_REDIS_KEY_PREFIX
           APP_MODEL_SERVER_URL
     GET /health/ready answers 200 once it can serve.
+    python -m <app_module> worker --ready-file F      (same env; background jobs)
+      creates F once it consumes tasks.
 """
 
 from __future__ import annotations
@@ -65,7 +67,10 @@ class BundledApp:
         self.workdir = workdir
         self.processes = processes
         self.port = port
-        self.env = app_environment(database_url=database_url, redis_url=redis_url, key_prefix=key_prefix)
+        self.env = {
+            **app_environment(database_url=database_url, redis_url=redis_url, key_prefix=key_prefix),
+            **settings.app_env,
+        }
         self.model_server_url = ""
 
     def start(self) -> Target:
@@ -83,7 +88,21 @@ class BundledApp:
         app = self._spawn("app", [sys.executable, "-m", module, "--host", HOST, "--port", str(app_port), "--migrate"])
         wait_until(lambda: _answers(f"{url}/health/ready"), self.settings.startup_timeout_s,
                    f"the reference app at {url} to be ready", process=app, interval=0.2)  # fmt: skip
+        self._start_worker(module)
         return Target(url=url, kind="bundled", openapi=f"{url}/openapi.json", headers={})
+
+    def _start_worker(self, module: str) -> ManagedProcess:
+        """The background-job worker, after the app (which migrated the database)."""
+        ready = self.workdir / "worker.ready"
+        ready.unlink(missing_ok=True)
+        # Exports land in the run's own directory unless the target settings say otherwise.
+        exports = {"APP_TASKS__EXPORT_DIR": str(self.workdir / "exports")}
+        if "APP_TASKS__EXPORT_DIR" in self.env:
+            exports = {}
+        worker = self._spawn("worker", [sys.executable, "-m", module, "worker", "--ready-file", str(ready)], exports)
+        wait_until(ready.exists, self.settings.startup_timeout_s, "the task worker to be ready",
+                   process=worker, interval=0.2)  # fmt: skip
+        return worker
 
     def seed_demo(self) -> dict[str, Any]:
         """Create the demo user and one API key per tier (dev only); returns them."""

@@ -39,9 +39,7 @@ def evaluate(document: RunDocument, policy: GateSettings, requested: tuple[Suite
             f"{counts[Outcome.ERROR]} errors, {counts[Outcome.SKIPPED]} skipped"
         )
         if suite.status == SuiteStatus.ERROR:
-            reasons.append(
-                VerdictReason(rule=f"suite {name}", level=level, message=f"could not run: {suite.error}")
-            )
+            reasons.append(VerdictReason(rule=f"suite {name}", level=level, message=f"could not run: {suite.error}"))
             could_not_run = could_not_run or level == "fail"
         elif suite.status == SuiteStatus.FAILED:
             reasons.append(VerdictReason(rule=f"suite {name}", level=level, message=summary))

@@ -3,6 +3,9 @@
     python -m reference_app [--host 127.0.0.1] [--port 8000] [--migrate]
     python -m reference_app migrate
     python -m reference_app seed-demo          # dev only; prints credentials as JSON
+    python -m reference_app worker [--pool prefork|solo|threads] [--ready-file PATH]
+                                               # the background-job worker (reference_app.tasks.worker)
+    python -m reference_app audit-verify [--anchor HASH]   # exit 0: the audit chain verifies
 
 Settings come from ``APP_*`` environment variables (see ``reference_app/settings.py``).
 """
@@ -19,6 +22,7 @@ import orjson
 import uvicorn
 
 from reference_app.app import create_app
+from reference_app.audit.store import verify_database
 from reference_app.errors import ConfigurationError
 from reference_app.http.log_config import configure_logging
 from reference_app.migrations import upgrade
@@ -32,11 +36,14 @@ DEFAULT_PORT = 8000
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m reference_app", description=__doc__)
-    parser.add_argument("command", nargs="?", choices=["serve", "migrate", "seed-demo"])
+    parser.add_argument("command", nargs="?", choices=["serve", "migrate", "seed-demo", "audit-verify"])
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--migrate", action="store_true", help="upgrade the database first")
     parser.add_argument("--log-level", default="info")
+    parser.add_argument(
+        "--anchor", default=None, help="audit-verify: a head_hash printed earlier; fails if it is gone (truncation)"
+    )
     return parser
 
 
@@ -53,6 +60,11 @@ class _DrainingServer(uvicorn.Server):
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["worker"]:
+        from reference_app.tasks.worker import main as worker_main
+
+        return worker_main(arguments[1:])
     args = _parser().parse_args(argv)
     try:
         settings = build_settings()
@@ -64,6 +76,17 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(settings.database_url, "head")
     if command == "migrate":
         return 0
+    if command == "audit-verify":
+        result = asyncio.run(verify_database(settings.database_url, anchor=args.anchor))
+        report = {
+            "ok": result.ok,
+            "entries": result.count,
+            "head_hash": result.head_hash,
+            "first_bad_id": result.first_bad_id,
+            "reason": result.reason,
+        }
+        sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0 if result.ok else 1
     if command == "seed-demo":
         try:
             credentials = asyncio.run(seed_demo(settings))

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from reference_app.alerting.rules import AlertRule, ensure_unique_names
 from reference_app.errors import ConfigurationError
 
 ENV_PREFIX = "APP_"
@@ -73,6 +74,8 @@ class PaginationSettings(BaseModel):
 
 
 class CacheSettings(BaseModel):
+    #: Off serves every read from the database; bodies are identical either way.
+    enabled: bool = True
     ttl_seconds: float = Field(default=60.0, gt=0)
     #: Fraction of the TTL added or removed at random, so entries do not expire together.
     ttl_jitter: float = Field(default=0.10, ge=0, lt=1)
@@ -81,11 +84,149 @@ class CacheSettings(BaseModel):
 class HttpSettings(BaseModel):
     #: Bodies at or above this many bytes are compressed (spec: 1 KiB).
     compression_threshold_bytes: int = Field(default=1024, ge=0)
+    #: ``Cache-Control: private, max-age=N`` on per-user reads. 0 (the default) makes clients
+    #: revalidate with If-None-Match every time: a 304 saves the body, and a client never
+    #: shows a stale read after its own write.
+    private_max_age_seconds: int = Field(default=0, ge=0)
+
+
+class RetrySettings(BaseModel):
+    """Client retries of upstream calls (spec "Retries")."""
+
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    base_seconds: float = Field(default=0.1, gt=0)
+    cap_seconds: float = Field(default=10.0, gt=0)
+    #: Overall time a call and its retries may take; a retry that would end later is not made.
+    deadline_seconds: float = Field(default=30.0, gt=0)
+    #: Retry budget: retries may be at most this fraction of calls...
+    budget_ratio: float = Field(default=0.2, ge=0, le=1)
+    #: ...plus this many retries per second (the floor for quiet periods).
+    budget_floor_per_second: float = Field(default=1.0, ge=0)
+    #: Most retries the budget can hold in reserve (also its start value).
+    budget_capacity: float = Field(default=10.0, ge=0)
+
+
+class BreakerSettings(BaseModel):
+    """Circuit breaker in front of the model server (spec "Circuit breaker")."""
+
+    window_size: int = Field(default=20, ge=1)
+    minimum_calls: int = Field(default=10, ge=1)
+    failure_rate_threshold: float = Field(default=0.5, gt=0, le=1)
+    slow_call_seconds: float = Field(default=2.0, gt=0)
+    open_seconds: float = Field(default=30.0, gt=0)
+    half_open_max_calls: int = Field(default=3, ge=1)
+    half_open_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: ``redis``: state shared by every process of the app; ``memory``: this process only.
+    storage: Literal["redis", "memory"] = "redis"
 
 
 class ModelServerSettings(BaseModel):
     url: str = "http://127.0.0.1:8001"
+    #: Seconds one attempt may take (connect, write, read, pool) before it is a timeout.
     timeout_seconds: float = Field(default=5.0, gt=0)
+    retry: RetrySettings = Field(default_factory=RetrySettings)
+    breaker: BreakerSettings = Field(default_factory=BreakerSettings)
+
+
+class RateLimitSettings(BaseModel):
+    """Requests per ``window_seconds`` per caller and tier (spec "Rate limiting").
+
+    Env: ``APP_RATE_LIMIT__FREE=100``, ``APP_RATE_LIMIT__FAILURE_MODE=closed``...
+    """
+
+    enabled: bool = True
+    window_seconds: int = Field(default=60, ge=1)
+    #: Callers without valid credentials, keyed by client IP (not fixed by the spec).
+    anonymous: int = Field(default=100, ge=1)
+    free: int = Field(default=100, ge=1)
+    premium: int = Field(default=1000, ge=1)
+    enterprise: int = Field(default=10000, ge=1)
+    #: Requests accepted at once after a quiet window; None means the tier's limit.
+    burst: int | None = Field(default=None, ge=1)
+    #: Redis unavailable: ``open`` serves the request (counted, logged), ``closed`` answers 503.
+    failure_mode: Literal["open", "closed"] = "open"
+    #: Seconds the limiter waits for Redis before applying ``failure_mode``.
+    redis_timeout_seconds: float = Field(default=0.5, gt=0)
+    #: Path prefixes never limited: probes and the scrape endpoint.
+    exempt_prefixes: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["/health/", "/metrics", "/openapi.json", "/docs"]
+    )
+
+    @field_validator("exempt_prefixes", mode="before")
+    @classmethod
+    def _split_prefixes(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    def limit_for(self, tier: str) -> int:
+        """Requests per window of ``tier`` (``anonymous``, ``free``, ``premium``, ``enterprise``)."""
+        if tier in ("anonymous", "free", "premium", "enterprise"):
+            return int(getattr(self, tier))
+        return self.free
+
+
+class TaskSettings(BaseModel):
+    """Background jobs: Celery on Redis, the status table in the database (spec R4.x).
+
+    Env: ``APP_TASKS__MAX_RETRIES=5``, ``APP_TASKS__EXPORT_DIR=/var/lib/app/exports``...
+    Broker keys live under ``{redis_key_prefix}celery:`` (queue ``{...}celery:{queue}``).
+    """
+
+    #: Celery broker; None means ``redis_url``.
+    broker_url: str | None = None
+    #: The queue the app sends to and the worker consumes.
+    queue: str = Field(default="tasks", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
+    #: Retries after the first attempt; then the task is FAILURE with the error recorded.
+    max_retries: int = Field(default=3, ge=0, le=50)
+    #: Delay before retry n (0-based) is min(cap, base·2ⁿ), as Celery's ``retry_backoff``...
+    retry_backoff_seconds: float = Field(default=1.0, gt=0)
+    retry_backoff_max_seconds: float = Field(default=600.0, gt=0)
+    #: ...drawn uniformly from [0, that] when true ("full jitter"), exactly that when false.
+    retry_jitter: bool = True
+    #: Where exports are written, one file per task: ``{task_id}.{format}``.
+    export_dir: str = "exports"
+    #: ``python -m reference_app worker`` pool and processes/threads.
+    worker_pool: Literal["prefork", "solo", "threads"] = "prefork"
+    worker_concurrency: int = Field(default=2, ge=1, le=64)
+    #: Seconds the API waits for the broker to take a task before answering 503.
+    publish_timeout_seconds: float = Field(default=2.0, gt=0)
+    #: WebSocket: status messages buffered per connection; beyond it the oldest is dropped.
+    ws_queue_size: int = Field(default=16, ge=1, le=1024)
+    #: WebSocket: seconds one send may take before the client counts as dead (closed 4408).
+    ws_send_timeout_seconds: float = Field(default=5.0, gt=0)
+
+
+class AlertingSettings(BaseModel):
+    """Threshold alerts on the app's own metrics (property 24); off while ``rules`` is empty.
+
+    Env: ``APP_ALERTING__RULES='[{"name": "5xx", "metric": "http_requests_total",
+    "labels": {"status": "500"}, "aggregation": "rate", "comparison": ">", "threshold": 0.1,
+    "window_seconds": 60, "for_seconds": 120}]'`` and ``APP_ALERTING__WEBHOOK_URL=https://...``.
+    """
+
+    rules: list[AlertRule] = Field(default_factory=list)
+    #: Each firing and resolution is POSTed here as JSON (failures are logged, never raised).
+    webhook_url: str | None = None
+    webhook_timeout_seconds: float = Field(default=2.0, gt=0)
+    #: Seconds between two readings of the metrics (and evaluations of the rules).
+    interval_seconds: float = Field(default=15.0, gt=0)
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_names(cls, rules: list[AlertRule]) -> list[AlertRule]:
+        ensure_unique_names(rules)
+        return rules
+
+
+class AuditSettings(BaseModel):
+    """The audit hash chain of auth events and incident changes (``reference_app.audit``)."""
+
+    #: Off: nothing is appended (``python -m reference_app audit-verify`` still verifies).
+    enabled: bool = True
 
 
 class Settings(BaseSettings):
@@ -122,6 +263,12 @@ class Settings(BaseSettings):
     cache: CacheSettings = Field(default_factory=CacheSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     model_server: ModelServerSettings = Field(default_factory=ModelServerSettings)
+    #: Shorthand for ``model_server.url`` (``APP_MODEL_SERVER_URL``, as gauntlet/bundled.py sets it).
+    model_server_url: str | None = None
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    tasks: TaskSettings = Field(default_factory=TaskSettings)
+    alerting: AlertingSettings = Field(default_factory=AlertingSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @field_validator("database_url")
     @classmethod
@@ -137,6 +284,12 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _apply_model_server_url(self) -> Settings:
+        if self.model_server_url:
+            self.model_server = self.model_server.model_copy(update={"url": self.model_server_url})
+        return self
 
     def redis_key(self, *parts: str) -> str:
         """A Redis key inside the app's namespace: ``redis_key("rl", "free", h)``."""

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.datastructures import State
 
+from reference_app.cache import CacheAside
 from reference_app.cursor import CursorCodec
 from reference_app.settings import Settings
 
@@ -48,6 +49,8 @@ class Resources:
     sessions: async_sessionmaker[AsyncSession]
     redis: Redis
     cursors: CursorCodec
+    #: None when caching is off (``APP_CACHE__ENABLED=false``).
+    cache: CacheAside | None = None
 
 
 def app_settings(state: State) -> Settings:

@@ -63,9 +63,7 @@ def junit_report(document: RunDocument) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
 
 
-def _testsuite(
-    document: RunDocument, name: str, cases: list[Case]
-) -> tuple[ET.Element, dict[str, int], float]:
+def _testsuite(document: RunDocument, name: str, cases: list[Case]) -> tuple[ET.Element, dict[str, int], float]:
     counts = {
         "tests": len(cases),
         "failures": sum(1 for c in cases if c.outcome == Outcome.FAILED),

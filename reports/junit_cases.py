@@ -50,9 +50,7 @@ def suite_cases(suite: SuiteResult) -> list[Case]:
     cases = [_record_case(suite.name, test) for test in suite.tests]
     if suite.status == SuiteStatus.ERROR:
         reason = suite.error or "no reason recorded"
-        cases.append(
-            Case(suite.name, "suite could not run", Outcome.ERROR, message=reason, detail=reason)
-        )
+        cases.append(Case(suite.name, "suite could not run", Outcome.ERROR, message=reason, detail=reason))
     elif suite.status == SuiteStatus.NOT_RUN and not suite.tests:
         reason = suite.error or "no tests ran"
         cases.append(Case(suite.name, "suite did not run", Outcome.SKIPPED, message=reason))
@@ -164,11 +162,7 @@ def slo_cases(document: RunDocument, suite: str) -> list[Case]:
 def _slo_reasons(document: RunDocument) -> list[VerdictReason]:
     if document.verdict is None:
         return []
-    return [
-        reason
-        for reason in document.verdict.reasons
-        if reason.rule.lower().startswith(SLO_RULE_PREFIX)
-    ]
+    return [reason for reason in document.verdict.reasons if reason.rule.lower().startswith(SLO_RULE_PREFIX)]
 
 
 def _slo_case(suite: str, reason: VerdictReason) -> Case:
@@ -189,8 +183,7 @@ def _chaos_cases(suite: str, section: ChaosSection) -> list[Case]:
     cases = []
     for scenario in section.scenarios:
         lines = [
-            f"{'held' if a.passed else 'BROKEN'}: {a.name}: "
-            f"expected {a.expected}, observed {a.observed}"
+            f"{'held' if a.passed else 'BROKEN'}: {a.name}: expected {a.expected}, observed {a.observed}"
             for a in scenario.assertions
         ]
         if scenario.recovery_s is not None:
@@ -198,9 +191,7 @@ def _chaos_cases(suite: str, section: ChaosSection) -> list[Case]:
         if scenario.lost_writes is not None:
             lines.append(f"lost writes: {scenario.lost_writes}")
         broken = [a for a in scenario.assertions if not a.passed]
-        message = "; ".join(
-            f"{a.name}: expected {a.expected}, observed {a.observed}" for a in broken
-        )
+        message = "; ".join(f"{a.name}: expected {a.expected}, observed {a.observed}" for a in broken)
         cases.append(
             Case(
                 classname=f"{suite}.scenarios",
@@ -220,9 +211,7 @@ def _security_cases(suite: str, section: SecuritySection) -> list[Case]:
         by_rule.setdefault(finding.rule_id, []).append(finding)
     cases = []
     for rule_id in sorted(by_rule):
-        findings = sorted(
-            by_rule[rule_id], key=lambda f: (wording.SEVERITY_ORDER.index(f.severity), f.location)
-        )
+        findings = sorted(by_rule[rule_id], key=lambda f: (wording.SEVERITY_ORDER.index(f.severity), f.location))
         worst = findings[0].severity
         open_ = [f for f in findings if not f.accepted_until]
         detail = "\n\n".join(_finding_text(f) for f in findings)
@@ -231,9 +220,7 @@ def _security_cases(suite: str, section: SecuritySection) -> list[Case]:
         if not open_:
             until = min(f.accepted_until or "" for f in findings)
             message = f"{len(findings)} accepted finding(s), accepted until {until}"
-            cases.append(
-                Case(classname, rule_id, Outcome.SKIPPED, message=message, properties=properties)
-            )
+            cases.append(Case(classname, rule_id, Outcome.SKIPPED, message=message, properties=properties))
         elif open_[0].severity in FAILING_SEVERITIES:
             message = f"{len(open_)} {open_[0].severity} finding(s): {open_[0].message}"
             cases.append(
@@ -247,9 +234,7 @@ def _security_cases(suite: str, section: SecuritySection) -> list[Case]:
                 )
             )
         else:
-            cases.append(
-                Case(classname, rule_id, Outcome.PASSED, output=detail, properties=properties)
-            )
+            cases.append(Case(classname, rule_id, Outcome.PASSED, output=detail, properties=properties))
     return cases
 
 

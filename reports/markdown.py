@@ -42,8 +42,7 @@ def _verdict(verdict: Verdict | None) -> str:
     if reasons:
         lines.append("")
         lines.extend(
-            f"- {wording.REASON_MARKS[r.level]} {r.level} · {plain(r.rule)}: {plain(r.message)}"
-            for r in reasons
+            f"- {wording.REASON_MARKS[r.level]} {r.level} · {plain(r.rule)}: {plain(r.message)}" for r in reasons
         )
     return "\n".join(lines)
 
@@ -59,8 +58,7 @@ def _run_line(meta: RunMeta) -> str:
         f"seed {code(str(meta.seed))}",
         f"git {code(wording.short_sha(meta.git_sha))}",
         f"duration {wording.seconds(duration)}" if duration is not None else "unfinished",
-        f"host {code(host.hostname)} ({host.cpu_count} CPUs, {plain(host.platform)}, "
-        f"Python {plain(host.python)})",
+        f"host {code(host.hostname)} ({host.cpu_count} CPUs, {plain(host.platform)}, Python {plain(host.python)})",
         f"gauntlet {plain(meta.tool_version)}",
     ]
     return " · ".join(parts)

@@ -195,8 +195,7 @@ def _load(section: LoadSection) -> str | None:
                 f"{g.loop_lag_ms_max:.0f} ms, {g.dropped_starts} dropped starts)"
             )
         parts.append(
-            f"{wording.MARK_WARN} **invalid: generator saturated**{health}; "
-            "this run is never compared with a baseline."
+            f"{wording.MARK_WARN} **invalid: generator saturated**{health}; this run is never compared with a baseline."
         )
     rows = [_load_row(code(e.name), e) for e in endpoints]
     if section.total:

@@ -22,12 +22,28 @@ COMPONENT_PROTOCOLS: dict[str, type[Any]] = {
     "cache": protocols.Cache,
     "redactor": protocols.Redactor,
     "query_analyzer": protocols.QueryAnalyzer,
+    "logging": protocols.LogConfigurator,
+    "migrations": protocols.Migrations,
+    "retry_policy": protocols.RetryPolicy,
+    "breaker": protocols.CircuitBreaker,
+    "rate_limiter": protocols.RateLimiter,
+    "alert_evaluator": protocols.AlertEvaluator,
+    "audit_log": protocols.AuditLog,
 }
 #: The reference app's own factories, used when ``[components]`` does not name one.
 DEFAULT_FACTORIES: dict[str, str] = {
     "cache": "reference_app.cache:build",
-    "redactor": "reference_app.http.log_config:build_redactor",
+    # The class is the factory: Redactor(**kwargs) with its defaults is the app's own.
+    "redactor": "reference_app.http.redaction:Redactor",
     "query_analyzer": "reference_app.query_analyzer:build",
+    # Generic adapters in gauntlet/, pointed at the reference app by import-path strings.
+    "logging": "gauntlet.components.structlog_logging:build",
+    "migrations": "gauntlet.components.alembic_migrations:build",
+    "retry_policy": "reference_app.resilience:build_retry_policy",
+    "breaker": "reference_app.resilience:build_breaker",
+    "rate_limiter": "reference_app.ratelimit:build",
+    "alert_evaluator": "reference_app.alerting:build_evaluator",
+    "audit_log": "reference_app.audit.store:build",
 }
 
 
@@ -53,6 +69,19 @@ def load_factory(name: str, path: str) -> Callable[..., Any]:
     if not callable(factory):
         raise ConfigError(f"components.{name} = {path!r}: {module_name} has no callable {attribute!r}")
     return factory  # type: ignore[no-any-return]
+
+
+def import_object(path: str) -> Any:
+    """``"package.module:Name.attribute"`` -> that object; ImportError/AttributeError name the path."""
+    module_name, sep, attributes = path.partition(":")
+    if not sep or not module_name or not attributes:
+        raise ConfigError(
+            f"invalid import path {path!r}: expected 'module:attribute'; example: 'mypkg.db:Base.metadata'"
+        )
+    obj: Any = importlib.import_module(module_name)
+    for attribute in attributes.split("."):
+        obj = getattr(obj, attribute)
+    return obj
 
 
 def build_component(name: str, configured: Mapping[str, str], **kwargs: Any) -> Any:

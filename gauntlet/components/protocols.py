@@ -8,8 +8,9 @@ an object satisfying the matching protocol (see :mod:`gauntlet.components.factor
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TextIO, TypeVar, runtime_checkable
 
 T = TypeVar("T")
 
@@ -73,3 +74,234 @@ class QueryAnalyzer(Protocol):
     """EXPLAIN-based analysis for PostgreSQL (``FORMAT JSON``) and SQLite (``QUERY PLAN``)."""
 
     async def analyze(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> PlanReport: ...
+
+
+class EventLogger(Protocol):
+    """A structured logger: an event name plus key/value fields (structlog's BoundLogger fits)."""
+
+    def debug(self, event: str, **fields: Any) -> Any: ...
+
+    def info(self, event: str, **fields: Any) -> Any: ...
+
+    def warning(self, event: str, **fields: Any) -> Any: ...
+
+    def error(self, event: str, **fields: Any) -> Any: ...
+
+    def exception(self, event: str, **fields: Any) -> Any: ...
+
+
+@runtime_checkable
+class LogConfigurator(Protocol):
+    """The app's logging set-up (properties 33, 34): JSON lines on ``stream``.
+
+    ``configure`` routes the app's structured loggers AND the standard library's
+    ``logging`` records to ``stream``; ``request_context`` is what the app's request
+    middleware does with a correlation id, so records inside it carry that id.
+    """
+
+    def configure(self, *, service: str, level: str, stream: TextIO) -> None: ...
+
+    def get_logger(self, name: str) -> EventLogger: ...
+
+    def request_context(self, correlation_id: str) -> AbstractContextManager[None]: ...
+
+
+@runtime_checkable
+class Migrations(Protocol):
+    """Schema migrations of the app (property 36), run against a PostgreSQL URL.
+
+    ``revisions`` lists the history oldest first (``"base"`` is the empty schema before
+    the first); ``model_differences`` compares the migrated schema at ``database_url``
+    with the app's models (empty when they match, as Alembic's autogenerate diff).
+    """
+
+    def revisions(self) -> Sequence[str]: ...
+
+    def heads(self) -> Sequence[str]: ...
+
+    def upgrade(self, database_url: str, revision: str) -> None: ...
+
+    def downgrade(self, database_url: str, revision: str) -> None: ...
+
+    def model_differences(self, database_url: str) -> Sequence[str]: ...
+
+
+@runtime_checkable
+class RetryPolicy(Protocol):
+    """Client retries (properties 25, 29).
+
+    Attempts are numbered from 0: attempt 0 is the first call (no delay); before attempt
+    n ≥ 1 ``delay(n)`` draws from [0, ceiling(n)], ceiling(n) = min(cap_s, base_s·2ⁿ); it is
+    at least ``retry_after_s`` when one is given, and None (do not retry) when
+    n ≥ max_attempts, when retry_after_s > cap_s, or when elapsed_s + delay > deadline_s.
+    ``classify`` maps any exception, status code or ``httpx.Response`` to ``"retryable"``
+    (timeouts, connection errors, 408/429/502/503/504) or ``"non_retryable"``.
+    ``wrap`` applies the policy to an httpx transport: only idempotent methods or requests
+    carrying ``Idempotency-Key`` are retried; the first success ends the call.
+    Factory keywords: ``random`` (() -> float in [0, 1]), ``sleep`` (async (seconds) -> None),
+    ``clock`` (() -> seconds), ``max_attempts``, ``base_s``, ``cap_s``, ``deadline_s``.
+    """
+
+    max_attempts: int
+    base_s: float
+    cap_s: float
+    deadline_s: float
+
+    def ceiling(self, attempt: int) -> float: ...
+
+    def delay(self, attempt: int, *, retry_after_s: float | None = None, elapsed_s: float = 0.0) -> float | None: ...
+
+    def classify(self, outcome: BaseException | int | Any) -> str: ...
+
+    def wrap(self, transport: Any) -> Any: ...
+
+
+class BreakerAdmission(Protocol):
+    @property
+    def admitted(self) -> bool: ...
+
+    @property
+    def state(self) -> str: ...
+
+    #: When rejected: seconds until a call may be admitted again.
+    @property
+    def retry_after_s(self) -> float: ...
+
+    #: Hand it back to ``CircuitBreaker.record`` (None when rejected).
+    @property
+    def permit(self) -> Any: ...
+
+
+@runtime_checkable
+class CircuitBreaker(Protocol):
+    """A count-window circuit breaker (property 27); states ``closed``, ``open``, ``half_open``.
+
+    CLOSED → OPEN once the window (last ``window_size`` recorded calls) holds at least
+    ``minimum_calls`` and failures/calls ≥ the threshold; a success slower than
+    ``slow_call_s`` (time between acquire and record on the breaker's clock) is a failure;
+    ``"ignored"`` outcomes (4xx) are not recorded. OPEN rejects until ``open_s`` passed;
+    the first acquire after that enters HALF_OPEN as a trial. HALF_OPEN admits at most
+    ``half_open_max_calls`` trials in flight; the first trial success closes it, the first
+    trial failure reopens it; with no trial completed ``half_open_timeout_s`` after entering
+    HALF_OPEN it reopens as of that moment. A permit from before a transition records nothing.
+    State lives in the storage: a new instance over the same storage is the same breaker.
+    Factory keywords: ``clock`` (() -> seconds), ``name``, ``storage`` or ``redis`` + ``key_prefix``.
+    """
+
+    async def acquire(self) -> BreakerAdmission: ...
+
+    async def record(self, permit: Any, outcome: str) -> Any: ...
+
+    async def state(self) -> str: ...
+
+    def wrap(self, transport: Any) -> Any: ...
+
+
+class RateLimitOutcome(Protocol):
+    @property
+    def allowed(self) -> bool: ...
+
+    @property
+    def limit(self) -> int: ...
+
+    @property
+    def window_s(self) -> int: ...
+
+    @property
+    def remaining(self) -> int: ...
+
+    #: Seconds until the caller's quota is whole again.
+    @property
+    def reset_s(self) -> int: ...
+
+    #: When rejected: seconds until a request will pass (≥ 1).
+    @property
+    def retry_after_s(self) -> int: ...
+
+
+@runtime_checkable
+class RateLimiter(Protocol):
+    """A distributed GCRA limiter (property E1): per tier ``limit`` requests per ``window_s``.
+
+    Over any interval Δ, accepted ≤ burst + ⌈Δ·limit/window⌉ for one (tier, identity),
+    across processes sharing the storage; rejected hits consume nothing. Keys are
+    ``{key_prefix}rl:{tier}:{sha256(identity)}``.
+    Factory keywords: ``redis_url`` or ``redis``, ``key_prefix``, ``limits`` (tier →
+    requests per window), ``window_s``, ``burst``; with no Redis, in memory with ``clock``.
+    """
+
+    def limit(self, tier: str) -> int: ...
+
+    def key(self, tier: str, identity: str) -> str: ...
+
+    async def hit(self, tier: str, identity: str) -> RateLimitOutcome: ...
+
+
+class AlertTransition(Protocol):
+    @property
+    def rule(self) -> str: ...
+
+    #: ``"firing"`` or ``"resolved"``.
+    @property
+    def state(self) -> str: ...
+
+    #: The evaluation instant of the transition, on the evaluator's clock.
+    @property
+    def at(self) -> float: ...
+
+    #: The window aggregate at ``at`` (None: no samples in the window).
+    @property
+    def value(self) -> float | None: ...
+
+
+@runtime_checkable
+class AlertEvaluator(Protocol):
+    """Threshold alerting (property 24): rules over sampled series, evaluated at instants.
+
+    A rule holds at instant t when ``aggregation(samples with t - window < at <= t)``
+    compares true with the threshold (``>``, ``>=``, ``<``, ``<=``); an empty window never
+    holds. It fires at the first evaluation of an unbroken run of holding evaluations that
+    is at least ``for_seconds`` after the run's first evaluation, and resolves at the first
+    evaluation after that where it does not hold; at most one firing per run (episode).
+    ``observe``/``evaluate`` without ``at`` use the factory's clock; time never goes back.
+    Factory keywords: ``rules`` (mappings with ``name``, ``metric``, ``comparison``,
+    ``threshold``, ``window_seconds``, ``for_seconds``, optional ``aggregation``
+    (avg | max | min | last | rate) and ``labels``), ``clock`` (() -> seconds).
+    """
+
+    def observe(
+        self, metric: str, value: float, at: float | None = None, *, labels: Mapping[str, str] | None = None
+    ) -> None: ...
+
+    def evaluate(self, at: float | None = None) -> Sequence[AlertTransition]: ...
+
+    def firing(self) -> Sequence[str]: ...
+
+
+class AuditVerification(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+    #: The first entry that does not verify (None when ok or when the end was cut).
+    @property
+    def first_bad_id(self) -> int | None: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+
+@runtime_checkable
+class AuditLog(Protocol):
+    """The app's audit hash chain (property E7), read from ``database_url``.
+
+    ``entries`` lists every entry oldest first as mappings (``id``, ``ts``, ``actor``,
+    ``action``, ``subject``, ``details``, ``prev_hash``, ``hash``); ``verify`` checks a list
+    of entries (possibly altered by the test) and must report any modified, deleted or
+    reordered entry as not ok. Factory keywords: ``database_url``.
+    """
+
+    async def entries(self) -> Sequence[Mapping[str, Any]]: ...
+
+    def verify(self, entries: Sequence[Mapping[str, Any]]) -> AuditVerification: ...
+
+    async def aclose(self) -> None: ...

@@ -17,6 +17,12 @@ SUITE_NAMES: tuple[SuiteName, ...] = ("properties", "contract", "load", "chaos",
 SuitePolicy = Literal["fail", "warn", "off"]
 
 
+#: The bundled app's defaults under test: the suites send thousands of requests a minute
+#: from one client, which the spec's anonymous/free limits (100/min) would mostly answer
+#: with 429. The rate-limit properties start app processes of their own with the spec's limits.
+BUNDLED_APP_ENV: dict[str, str] = {"APP_RATE_LIMIT__ANONYMOUS": "100000", "APP_RATE_LIMIT__FREE": "100000"}
+
+
 class _Section(BaseModel):
     # Unknown keys are typos until proven otherwise: refuse them.
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -48,6 +54,11 @@ class TargetSettings(_Section):
         default="reference_app",
         description="Python module started (python -m MODULE) as the bundled app.",
         examples=["reference_app"],
+    )
+    app_env: dict[str, str] = Field(
+        default_factory=lambda: dict(BUNDLED_APP_ENV),
+        description="Extra environment for the bundled app's processes (replaces the default).",
+        examples=[{"APP_RATE_LIMIT__FREE": "100"}],
     )
     startup_timeout_s: PositiveFloat = Field(default=60.0, examples=[60])
     probe_timeout_s: PositiveFloat = Field(default=5.0, examples=[5])
@@ -121,6 +132,74 @@ class ContractSettings(_Section):
     )
 
 
+def _reference_login() -> LoginSettings:
+    return LoginSettings(
+        path="/api/v1/auth/token",
+        json_body={"username": "gauntlet-props-{nonce}", "password": "gauntlet-props-{nonce}-pw"},
+        token_pointer="/access_token",  # noqa: S106 - a JSON pointer, not a password
+        signup_path="/api/v1/users",
+    )
+
+
+class ApiKeyStepSettings(_Section):
+    """After logging in, create an API key and send it instead of the token."""
+
+    path: str = Field(default="/api/v1/api-keys", examples=["/api/v1/api-keys"])
+    json_body: dict[str, str] = Field(default_factory=lambda: {"tier": "enterprise"}, examples=[{"tier": "enterprise"}])
+    key_pointer: str = Field(default="/api_key", description="JSON pointer of the key in the answer.")
+    header: str = Field(default="X-API-Key", examples=["X-API-Key"])
+
+
+class PropertiesSettings(_Section):
+    """How the http-level properties reach a target; the defaults fit the reference app.
+
+    Empty lists mean "discover from the OpenAPI document"; name operations when discovery
+    is ambiguous for your API.
+    """
+
+    login: LoginSettings | None = Field(
+        default_factory=_reference_login,
+        description="Sign-up/login giving the properties an account of their own ({nonce} is replaced); "
+        "unset: use [target] headers as they are.",
+    )
+    api_key: ApiKeyStepSettings | None = Field(
+        default_factory=ApiKeyStepSettings,
+        description="Key of a high rate-limit tier for the account: the properties send many requests.",
+    )
+    refresh_path: str | None = Field(
+        default="/api/v1/auth/refresh",
+        description="Refresh-token rotation endpoint (property E6); unset skips E6.",
+        examples=["/api/v1/auth/refresh"],
+    )
+    refresh_token_pointer: str = Field(default="/refresh_token", examples=["/refresh_token"])
+    list_operations: tuple[str, ...] = Field(
+        default=(), description="List operations as 'GET /path' (default: GETs answering a page of items).",
+        examples=[["GET /api/v1/incidents"]],
+    )  # fmt: skip
+    list_order: tuple[str, ...] = Field(
+        default=("-created_at", "-id"), description="Declared order of list items: field names, '-' = descending.",
+        examples=[["-created_at", "-id"]],
+    )  # fmt: skip
+    cacheable_operations: tuple[str, ...] | None = Field(
+        default=None,
+        description="GETs the API promises to be HTTP-cacheable; unset: every GET whose 200 is not 'no-store'.",
+        examples=[["GET /api/v1/incidents/{incident_id}"]],
+    )
+    cors_allowed_origins: tuple[str, ...] = Field(
+        default=(), description="Origins the target allows (property E3); empty checks only refused origins.",
+        examples=[["https://app.example.com"]],
+    )  # fmt: skip
+    compression_threshold_bytes: int = Field(default=1024, ge=0, examples=[1024])
+    metrics_path: str = Field(default="/metrics", examples=["/metrics"])
+    request_id_header: str = Field(default="X-Request-ID", examples=["X-Request-ID"])
+    security_headers: tuple[str, ...] = Field(
+        default=("Strict-Transport-Security", "Content-Security-Policy", "X-Content-Type-Options",
+                 "X-Frame-Options", "Referrer-Policy", "Permissions-Policy"),
+        description="Headers every response must carry (property E2).",
+        examples=[["Strict-Transport-Security", "X-Content-Type-Options"]],
+    )  # fmt: skip
+
+
 class GateSettings(_Section):
     """Per suite: ``fail`` (a failure fails the gate), ``warn`` (reported only) or ``off``."""
 
@@ -163,6 +242,7 @@ class GauntletConfig(_Section):
     gate: GateSettings = Field(default_factory=GateSettings)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
+    properties: PropertiesSettings = Field(default_factory=PropertiesSettings)
     profiles: dict[str, ProfileSettings] = Field(default_factory=_default_profiles)
     components: dict[str, str] = Field(
         default_factory=dict,

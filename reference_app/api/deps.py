@@ -19,13 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reference_app.auth.api_keys import hash_api_key
 from reference_app.auth.passwords import Passwords
 from reference_app.auth.tokens import decode_token
+from reference_app.cache import CacheAside
 from reference_app.cursor import CursorCodec
-from reference_app.db.models import Incident, Tier
+from reference_app.db.models import BackgroundTask, Incident, Tier
 from reference_app.errors import AuthenticationError, NotFoundError, ProblemError
 from reference_app.repositories.incidents import IncidentRepository
+from reference_app.repositories.tasks import TaskRepository
 from reference_app.repositories.users import UserRepository
+from reference_app.resilience.upstream import ModelServerClient
 from reference_app.settings import Settings
 from reference_app.state import Resources, app_resources, app_settings
+from reference_app.tasks import TaskQueue
 
 #: Idempotency keys: 1-255 printable ASCII characters (spec: Idempotency).
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x20-\x7e]{1,255}$")
@@ -76,11 +80,29 @@ def get_redis(resources: ResourcesDep) -> Redis:
     return resources.redis
 
 
+def get_cache(resources: ResourcesDep) -> CacheAside | None:
+    return resources.cache
+
+
+CacheDep = Annotated[CacheAside | None, Depends(get_cache)]
+
+
 def get_cursor_codec(resources: ResourcesDep) -> CursorCodec:
     return resources.cursors
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_model_client(request: Request, _resources: ResourcesDep) -> ModelServerClient:
+    """The app's model server client (built by the lifespan; see ``reference_app.resilience``)."""
+    client: ModelServerClient | None = getattr(request.app.state, "model_client", None)
+    if client is None:
+        raise ProblemError(503, "Service Unavailable", slug="not-ready", detail="Starting up.")
+    return client
+
+
+ModelClientDep = Annotated[ModelServerClient, Depends(get_model_client)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
 CursorCodecDep = Annotated[CursorCodec, Depends(get_cursor_codec)]
 
@@ -151,3 +173,36 @@ def get_idempotency_key(
 
 
 IdempotencyKeyDep = Annotated[str | None, Depends(get_idempotency_key)]
+
+
+def get_task_repository(session: SessionDep) -> TaskRepository:
+    return TaskRepository(session)
+
+
+TaskRepositoryDep = Annotated[TaskRepository, Depends(get_task_repository)]
+
+
+def get_task_queue(request: Request, _resources: ResourcesDep) -> TaskQueue:
+    """The app's task producer (built by the lifespan; see ``reference_app.tasks``)."""
+    queue: TaskQueue | None = getattr(request.app.state, "task_queue", None)
+    if queue is None:
+        raise ProblemError(503, "Service Unavailable", slug="not-ready", detail="Starting up.")
+    return queue
+
+
+TaskQueueDep = Annotated[TaskQueue, Depends(get_task_queue)]
+
+
+async def get_owned_task(
+    task_id: Annotated[uuid.UUID, Path(description="Task id (UUID), as `POST /exports` returned it")],
+    principal: PrincipalDep,
+    tasks: TaskRepositoryDep,
+) -> BackgroundTask:
+    """Resolve-or-404: another user's task is reported exactly like a missing one."""
+    task = await tasks.get(principal.user_id, task_id)
+    if task is None:
+        raise NotFoundError(detail="No task with this id.")
+    return task
+
+
+OwnedTaskDep = Annotated[BackgroundTask, Depends(get_owned_task)]

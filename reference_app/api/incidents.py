@@ -3,21 +3,29 @@
 # No `from __future__ import annotations`: route signatures inside the factory refer to
 # its local `pagination`, which string annotations could not resolve.
 
+import uuid
+from collections.abc import Sequence
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
+from reference_app.api.caching import INCIDENTS, cached, invalidate, mark_private
 from reference_app.api.deps import (
+    CacheDep,
     CursorCodecDep,
     IdempotencyKeyDep,
     IncidentsDep,
     OwnedIncidentDep,
     PrincipalDep,
+    SessionDep,
+    SettingsDep,
 )
 from reference_app.api.fields import MAX_FIELDS_LENGTH, fields_pattern, parse_fields
-from reference_app.cursor import Keyset, filters_fingerprint
-from reference_app.db.models import IncidentStatus
+from reference_app.audit import resolvers as audit_events
+from reference_app.audit.trail import stage as stage_audit
+from reference_app.cursor import CursorCodec, Keyset, filters_fingerprint
+from reference_app.db.models import Incident, IncidentStatus
 from reference_app.errors import NotFoundError
 from reference_app.openapi import links_to, problem_responses
 from reference_app.repositories.incidents import IncidentFilter
@@ -58,6 +66,9 @@ def build_incidents_router(pagination: PaginationSettings) -> APIRouter:
     async def list_incidents(
         *,
         request: Request,
+        response: Response,
+        settings: SettingsDep,
+        cache: CacheDep,
         principal: PrincipalDep,
         incidents: IncidentsDep,
         cursors: CursorCodecDep,
@@ -90,27 +101,29 @@ def build_incidents_router(pagination: PaginationSettings) -> APIRouter:
         filters = IncidentFilter(status=status_, q=q)
         fingerprint = filters_fingerprint(filters.as_mapping())
         after = cursors.decode(cursor, fingerprint=fingerprint) if cursor is not None else None
-        rows = await incidents.list_page(principal.user_id, limit=limit, after=after, filters=filters)
-        page, has_more = rows[:limit], len(rows) > limit
-        next_cursor = (
-            cursors.encode(Keyset(page[-1].created_at, page[-1].id), fingerprint=fingerprint) if has_more else None
-        )
-        query = {
+        query: dict[str, object] = {
             "limit": limit,
             "status": status_.value if status_ else None,
             "q": q,
             "fields": fields,
         }
-        return IncidentPage(
-            items=[IncidentFields(**{name: getattr(row, name) for name in selected}) for row in page],
-            limit=limit,
-            next_cursor=next_cursor,
-            has_more=has_more,
-            links=PageLinks(
-                self=_page_url(request, {**query, "cursor": cursor}),
-                next=_page_url(request, {**query, "cursor": next_cursor}) if next_cursor else None,
-            ),
-        )
+
+        async def fetch() -> str:
+            rows = await incidents.list_page(principal.user_id, limit=limit, after=after, filters=filters)
+            return _render_page(
+                rows,
+                limit=limit,
+                selected=selected,
+                request=request,
+                query=query,
+                cursor=cursor,
+                cursors=cursors,
+                fingerprint=fingerprint,
+            )
+
+        mark_private(response, settings.http.private_max_age_seconds)
+        page_json = await cached(cache, INCIDENTS, principal.user_id, {**query, "cursor": cursor}, fetch)
+        return IncidentPage.model_validate_json(page_json)
 
     @router.post(
         "",
@@ -122,14 +135,20 @@ def build_incidents_router(pagination: PaginationSettings) -> APIRouter:
         },
     )
     async def create_incident(
+        *,
         body: IncidentCreate,
         response: Response,
         request: Request,
         principal: PrincipalDep,
         incidents: IncidentsDep,
+        cache: CacheDep,
         _idempotency_key: IdempotencyKeyDep,
+        settings: SettingsDep,
+        session: SessionDep,
     ) -> IncidentPublic:
         """File an incident. Send an `Idempotency-Key` to make retries safe."""
+        if settings.audit.enabled:  # the audit entry commits with the incident (reference_app.audit.trail)
+            stage_audit(session, audit_events.incident_created(principal.user_id))
         incident = await incidents.create(
             principal.user_id,
             title=body.title,
@@ -137,6 +156,7 @@ def build_incidents_router(pagination: PaginationSettings) -> APIRouter:
             status=body.status,
             severity=body.severity,
         )
+        await invalidate(cache)
         response.headers["Location"] = f"{request.url.path}/{incident.id}"
         return IncidentPublic.model_validate(incident)
 
@@ -145,8 +165,24 @@ def build_incidents_router(pagination: PaginationSettings) -> APIRouter:
         operation_id="getIncident",
         responses=problem_responses(401, 404, 422, 429),
     )
-    async def get_incident(incident: OwnedIncidentDep) -> IncidentPublic:
-        return IncidentPublic.model_validate(incident)
+    async def get_incident(
+        *,
+        incident_id: Annotated[uuid.UUID, Path(description="Incident id (UUID)")],
+        response: Response,
+        settings: SettingsDep,
+        cache: CacheDep,
+        principal: PrincipalDep,
+        incidents: IncidentsDep,
+    ) -> IncidentPublic:
+        async def fetch() -> str:
+            incident = await incidents.get(principal.user_id, incident_id)
+            if incident is None:  # not cached: a 404 must not outlive a later create
+                raise NotFoundError(detail="No incident with this id.")
+            return IncidentPublic.model_validate(incident).model_dump_json()
+
+        mark_private(response, settings.http.private_max_age_seconds)
+        body = await cached(cache, INCIDENTS, principal.user_id, {"id": str(incident_id)}, fetch)
+        return IncidentPublic.model_validate_json(body)
 
     @router.patch(
         "/{incident_id}",
@@ -154,13 +190,21 @@ def build_incidents_router(pagination: PaginationSettings) -> APIRouter:
         responses=problem_responses(400, 401, 404, 409, 422, 429),
     )
     async def update_incident(
+        *,
         body: IncidentUpdate,
         incident: OwnedIncidentDep,
         incidents: IncidentsDep,
+        cache: CacheDep,
         _idempotency_key: IdempotencyKeyDep,
+        settings: SettingsDep,
+        session: SessionDep,
     ) -> IncidentPublic:
         """Change some fields; omitted fields keep their value."""
-        updated = await incidents.update(incident, body.changes())
+        changes = body.changes()
+        if settings.audit.enabled and changes:
+            stage_audit(session, audit_events.incident_updated(incident.owner_id, incident.id, changes))
+        updated = await incidents.update(incident, changes)
+        await invalidate(cache)
         return IncidentPublic.model_validate(updated)
 
     @router.delete(
@@ -170,12 +214,52 @@ def build_incidents_router(pagination: PaginationSettings) -> APIRouter:
         response_class=Response,
         responses=problem_responses(401, 404, 422, 429),
     )
-    async def delete_incident(incident: OwnedIncidentDep, principal: PrincipalDep, incidents: IncidentsDep) -> None:
-        if not await incidents.delete(principal.user_id, incident.id):
+    async def delete_incident(
+        *,
+        incident: OwnedIncidentDep,
+        principal: PrincipalDep,
+        incidents: IncidentsDep,
+        cache: CacheDep,
+        settings: SettingsDep,
+        session: SessionDep,
+    ) -> None:
+        if settings.audit.enabled:
+            stage_audit(session, audit_events.incident_deleted(principal.user_id, incident.id))
+        deleted = await incidents.delete(principal.user_id, incident.id)
+        await invalidate(cache)
+        if not deleted:
             # Deleted concurrently between the lookup and the delete.
             raise NotFoundError(detail="No incident with this id.")
 
     return router
+
+
+def _render_page(
+    rows: Sequence[Incident],
+    *,
+    limit: int,
+    selected: Sequence[str],
+    request: Request,
+    query: dict[str, object],
+    cursor: str | None,
+    cursors: CursorCodec,
+    fingerprint: str,
+) -> str:
+    """One page as JSON (the cached form): ``rows`` holds up to ``limit + 1`` rows."""
+    page, has_more = rows[:limit], len(rows) > limit
+    next_cursor = (
+        cursors.encode(Keyset(page[-1].created_at, page[-1].id), fingerprint=fingerprint) if has_more else None
+    )
+    return IncidentPage(
+        items=[IncidentFields(**{name: getattr(row, name) for name in selected}) for row in page],
+        limit=limit,
+        next_cursor=next_cursor,
+        has_more=has_more,
+        links=PageLinks(
+            self=_page_url(request, {**query, "cursor": cursor}),
+            next=_page_url(request, {**query, "cursor": next_cursor}) if next_cursor else None,
+        ),
+    ).model_dump_json(exclude_unset=True)
 
 
 def _page_url(request: Request, params: dict[str, object]) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from reference_app.api.deps import PasswordsDep, SessionDep, SettingsDep
+from reference_app.audit.resolvers import user_created
+from reference_app.audit.trail import stage
 from reference_app.errors import ConflictError, ForbiddenError
 from reference_app.openapi import problem_responses
 from reference_app.repositories.users import UsernameTakenError, UserRepository
@@ -30,6 +32,8 @@ async def create_user(
             detail="This server does not accept new accounts.",
         )
     password_hash = await passwords.hash(body.password)
+    if settings.audit.enabled:
+        stage(session, user_created(body.username))  # written by create's commit, or dropped with it
     try:
         user = await UserRepository(session).create(body.username, password_hash)
     except UsernameTakenError:

@@ -1,4 +1,4 @@
-"""ORM models: users, API keys, refresh tokens (with families) and incidents.
+"""ORM models: users, API keys, refresh tokens (with families), incidents, background tasks and the audit log.
 
 Every list, filter and search path has an index (spec R1.2): see ``Incident.__table_args__``.
 """
@@ -8,8 +8,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, String, Text, Uuid, text
+from sqlalchemy import JSON, BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reference_app.db.base import Base, UTCDateTime, utcnow
@@ -127,3 +128,88 @@ Index(
     Incident.created_at,
     Incident.id,
 )
+
+
+class TaskStatus(StrEnum):
+    """Where a background task is; moves only forward (``reference_app.tasks.transitions``)."""
+
+    PENDING = "PENDING"
+    STARTED = "STARTED"
+    RETRY = "RETRY"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+
+
+class TaskPriority(StrEnum):
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class BackgroundTask(Base):
+    """One background job (an export...): its id is also the Celery task id.
+
+    Only ``reference_app.tasks.transitions`` changes ``status`` (a conditional UPDATE);
+    ``version`` counts the transitions, so a client can order status messages.
+    """
+
+    __tablename__ = "tasks"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    #: None for tasks the system starts on its own (never listed by the API).
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    status: Mapped[TaskStatus] = mapped_column(
+        _enum(TaskStatus, "task_status"),
+        default=TaskStatus.PENDING,
+        server_default=TaskStatus.PENDING.value,
+    )
+    priority: Mapped[TaskPriority] = mapped_column(
+        _enum(TaskPriority, "task_priority"),
+        default=TaskPriority.NORMAL,
+        server_default=TaskPriority.NORMAL.value,
+    )
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    retries: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    correlation_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    #: Celery hostname of the worker that last started it.
+    worker: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=text("CURRENT_TIMESTAMP"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=text("CURRENT_TIMESTAMP"))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Set while RETRY: when the next attempt is due (now + the backoff countdown).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# GET /tasks: WHERE owner_id = ? ORDER BY created_at DESC, id DESC (keyset).
+Index(
+    "ix_tasks_owner_created",
+    BackgroundTask.owner_id,
+    BackgroundTask.created_at.desc(),
+    BackgroundTask.id.desc(),
+)
+
+
+class AuditLogEntry(Base):
+    """One entry of the audit hash chain (``reference_app.audit``; property E7).
+
+    ``id`` is assigned as head + 1 under the chain lock, not by a sequence: the hash
+    covers the id, so it must be known before the insert, and gapless ids make a deleted
+    entry visible at a glance. ``prev_hash`` is unique: an entry has at most one
+    successor, so the chain can never fork, whatever the locking.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str | None] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(200), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))

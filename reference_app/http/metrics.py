@@ -8,7 +8,12 @@ several apps live in one test process, and each must export only its own counts.
 - ``http_request_duration_seconds{method,route}``: observed once per request;
 - ``cache_operations_total{result}``: ``hit``, ``miss`` or ``error``, one per lookup
   (the cache calls ``cache_hit()`` / ``cache_miss()`` / ``cache_error()``);
-- ``db_pool_connections{state}``: read at scrape time from a callback the app sets.
+- ``db_pool_connections{state}``: read at scrape time from a callback the app sets;
+- ``model_server_request_duration_seconds{outcome}``: one observation per upstream call,
+  ``success``, ``error``, ``timeout`` or ``circuit_open`` (property 23);
+- ``model_server_available``: 1 breaker closed, 0.5 half-open, 0 open;
+- ``rate_limit_requests_total{result}``: ``allowed``, ``rejected``, ``fail_open`` or
+  ``fail_closed`` (the last two: the limiter's Redis was unavailable).
 
 Label values are bounded: ``route`` is the route TEMPLATE or ``unmatched``
 (``routing.route_template``), ``method`` is one of the standard methods or ``OTHER``.
@@ -23,6 +28,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -37,6 +43,13 @@ DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 #: The ``result`` label values of ``cache_operations_total``, all exported from zero.
 CACHE_RESULTS = ("hit", "miss", "error")
+
+#: Upstream (model server) latency buckets: up to the 30 s retry deadline.
+UPSTREAM_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0, 30.0)
+#: The ``outcome`` label values of ``model_server_request_duration_seconds``.
+UPSTREAM_OUTCOMES = ("success", "error", "timeout", "circuit_open")
+#: The ``result`` label values of ``rate_limit_requests_total``.
+RATE_LIMIT_RESULTS = ("allowed", "rejected", "fail_open", "fail_closed")
 
 #: Pool state name → current value, e.g. ``{"checked_out": 3, "idle": 7, "overflow": 0}``.
 PoolStats = Callable[[], Mapping[str, float]]
@@ -92,6 +105,29 @@ class HttpMetrics:
             self.cache_operations.labels(result=result)
         self._pool = _PoolCollector()
         self.registry.register(self._pool)
+        self.upstream_duration = Histogram(
+            "model_server_request_duration_seconds",
+            "Model server calls (retries included), by outcome: success, error, timeout, circuit_open.",
+            ["outcome"],
+            buckets=UPSTREAM_BUCKETS,
+            registry=self.registry,
+        )
+        for outcome in UPSTREAM_OUTCOMES:
+            self.upstream_duration.labels(outcome=outcome)
+        self.upstream_available = Gauge(
+            "model_server_available",
+            "Model server circuit breaker: 1 closed, 0.5 half-open, 0 open.",
+            registry=self.registry,
+        )
+        self.upstream_available.set(1.0)
+        self.rate_limit_requests = Counter(
+            "rate_limit_requests",
+            "Rate-limited requests by result: allowed, rejected, fail_open, fail_closed.",
+            ["result"],
+            registry=self.registry,
+        )
+        for result in RATE_LIMIT_RESULTS:
+            self.rate_limit_requests.labels(result=result)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one finished request (``MetricsMiddleware`` calls it exactly once)."""
@@ -107,6 +143,17 @@ class HttpMetrics:
 
     def cache_error(self) -> None:
         self.cache_operations.labels(result="error").inc()
+
+    def observe_upstream(self, outcome: str, seconds: float) -> None:
+        """One model server call ended with ``outcome`` (one of ``UPSTREAM_OUTCOMES``)."""
+        self.upstream_duration.labels(outcome=outcome).observe(seconds)
+
+    def set_upstream_availability(self, value: float) -> None:
+        self.upstream_available.set(value)
+
+    def rate_limit_result(self, result: str) -> None:
+        """Count one rate-limit decision (one of ``RATE_LIMIT_RESULTS``)."""
+        self.rate_limit_requests.labels(result=result).inc()
 
     def set_pool_stats(self, callback: PoolStats | None) -> None:
         """Install the callback read at each scrape for ``db_pool_connections``."""

@@ -7,6 +7,8 @@ Outermost first::
         └ MetricsMiddleware     counts every response, 304/429/CORS rejections included
            └ SecurityHeadersMiddleware   on everything below, preflights included
               └ CorsMiddleware           answers preflights before any app work
+                 └ (rate limit)              optional ``rate_limit`` layer: its 429/503 get
+                                             the id, security and CORS headers, and counted
                  └ CompressionMiddleware     sees the final identity body...
                     └ ConditionalGetMiddleware  ...whose ETag is computed here
                        └ app
@@ -59,8 +61,13 @@ def layers(
     cors_max_age: int = DEFAULT_MAX_AGE_SECONDS,
     hsts_max_age: int = HSTS_MAX_AGE_SECONDS,
     log_success: bool = False,
+    rate_limit: Layer | None = None,
 ) -> list[Layer]:
-    """The stack as data, INNERMOST first (the order ``add_middleware`` wants them)."""
+    """The stack as data, INNERMOST first (the order ``add_middleware`` wants them).
+
+    ``rate_limit`` (e.g. ``(RateLimitMiddleware, {...})``) goes between compression and CORS.
+    """
+    limiting = [rate_limit] if rate_limit is not None else []
     return [
         (ConditionalGetMiddleware, {}),
         (
@@ -70,6 +77,7 @@ def layers(
                 "excluded_prefixes": tuple(compression_excluded_prefixes),
             },
         ),
+        *limiting,
         (
             CorsMiddleware,
             {
@@ -103,6 +111,7 @@ def wrap(
     cors_max_age: int = DEFAULT_MAX_AGE_SECONDS,
     hsts_max_age: int = HSTS_MAX_AGE_SECONDS,
     log_success: bool = False,
+    rate_limit: Layer | None = None,
 ) -> ASGIApp:
     """``app`` wrapped in every HTTP middleware, outermost first as the module docstring draws.
 
@@ -124,6 +133,7 @@ def wrap(
         cors_max_age=cors_max_age,
         hsts_max_age=hsts_max_age,
         log_success=log_success,
+        rate_limit=rate_limit,
     ):
         wrapped = middleware(wrapped, **kwargs)
     return wrapped
@@ -142,6 +152,7 @@ def install(
     cors_max_age: int = DEFAULT_MAX_AGE_SECONDS,
     hsts_max_age: int = HSTS_MAX_AGE_SECONDS,
     log_success: bool = False,
+    rate_limit: Layer | None = None,
 ) -> None:
     """The same stack via ``app.add_middleware`` (keeps ``create_app`` returning FastAPI).
 
@@ -164,6 +175,7 @@ def install(
         cors_max_age=cors_max_age,
         hsts_max_age=hsts_max_age,
         log_success=log_success,
+        rate_limit=rate_limit,
     ):
         # add_middleware prepends: innermost first ends with correlation outermost.
         app.add_middleware(middleware, **kwargs)

@@ -20,8 +20,9 @@ raw path; pass a resolver (or wrap the route's own ASGI app) to key by template.
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 
 from redis.asyncio import Redis
 from starlette.responses import Response
@@ -49,7 +50,8 @@ DEFAULT_DROPPED_HEADERS = frozenset({b"date", b"server", b"set-cookie", b"x-requ
 RELEASE_FROM_STATUS = 500
 
 logger = logging.getLogger("reference_app.idempotency")
-PrincipalOf = Callable[[Scope], str | None]
+#: Who the request is, or None when not deduplicated; may be async (a credential lookup).
+PrincipalOf = Callable[[Scope], str | Awaitable[str | None] | None]
 
 
 def matched_route_or_path(scope: Scope) -> str:
@@ -99,6 +101,8 @@ class IdempotencyMiddleware:
             await _invalid_key(str(exc))(scope, receive, send)
             return
         principal = self.principal_of(scope)
+        if inspect.isawaitable(principal):
+            principal = await principal
         if principal is None:
             await self.app(scope, receive, send)
             return

@@ -65,3 +65,25 @@ def test_rate_limit_headers_are_read_in_every_family():
         "X-RateLimit": {"limit": None},
         "RateLimit": {"limit": 10, "remaining": 0, "reset": 5},
     }
+
+
+def test_draft_10_rate_limit_fields_are_read_per_policy():
+    response = SimpleNamespace(
+        headers={"ratelimit": ['"free";r=0;t=12'], "ratelimit-policy": ['"free";q=100;w=60']}, status_code=429
+    )
+    assert rate_limit_fields(response) == {"RateLimit free": {"remaining": 0, "reset": 12, "limit": 100}}
+
+
+def test_draft_10_remaining_above_quota_is_inconsistent():
+    from contract.checks import rate_limited_responses_carry_consistent_headers
+
+    response = SimpleNamespace(
+        headers={
+            "ratelimit": ['"free";r=101;t=12'],
+            "ratelimit-policy": ['"free";q=100;w=60'],
+            "retry-after": ["12"],
+        },
+        status_code=429,
+    )
+    with pytest.raises(AssertionError, match="remaining 101 exceeds limit 100"):
+        rate_limited_responses_carry_consistent_headers(None, response, None)

@@ -38,10 +38,7 @@ from gauntlet.rundoc.model import (
 NOW = datetime(2026, 11, 22, 4, 15, 2, tzinfo=UTC)
 FAILING_NODEID = "properties/test_cache.py::TestCache::test_hit_after_set[http]"
 FALSIFYING = "Falsifying example: test_hit_after_set(\n    key='a|b',\n)"
-CAUSE_CURL = (
-    "curl -X POST 'http://127.0.0.1:8000/items' -H 'content-type: application/json' "
-    "-d '{\"quantity\": 1e400}'"
-)
+CAUSE_CURL = "curl -X POST 'http://127.0.0.1:8000/items' -H 'content-type: application/json' -d '{\"quantity\": 1e400}'"
 CHAOS_ERROR = "fault proxy did not start: port 8474 in use"
 
 
@@ -79,9 +76,7 @@ def suite(name: str, status: SuiteStatus, **sections: object) -> SuiteResult:
 
 
 def latency(p50: float, p95: float, p99: float) -> LatencySummary:
-    return LatencySummary(
-        p50_ms=p50, p90_ms=p95, p95_ms=p95, p99_ms=p99, p999_ms=p99, max_ms=p99 * 2
-    )
+    return LatencySummary(p50_ms=p50, p90_ms=p95, p95_ms=p95, p99_ms=p99, p999_ms=p99, max_ms=p99 * 2)
 
 
 def properties_suite() -> SuiteResult:
@@ -113,9 +108,7 @@ def properties_suite() -> SuiteResult:
     ]
     props = PropertiesSection(
         properties=[
-            PropertyResult(
-                id="1", level="http", outcome=Outcome.PASSED, examples=10, duration_s=0.25
-            ),
+            PropertyResult(id="1", level="http", outcome=Outcome.PASSED, examples=10, duration_s=0.25),
             PropertyResult(
                 id="4",
                 level="http",
@@ -168,9 +161,7 @@ def contract_suite() -> SuiteResult:
         ],
     )
     tests = [
-        TestRecord(
-            nodeid="contract/test_openapi.py::test_api", outcome=Outcome.FAILED, duration_s=3.0
-        ),
+        TestRecord(nodeid="contract/test_openapi.py::test_api", outcome=Outcome.FAILED, duration_s=3.0),
     ]
     return suite("contract", SuiteStatus.FAILED, tests=tests, contract=section)
 
@@ -188,24 +179,16 @@ def load_suite() -> SuiteResult:
         profile="baseline",
         endpoints=[items],
         total=items.model_copy(update={"name": "total"}),
-        generator=GeneratorHealth(
-            cpu_percent_max=98.0, loop_lag_ms_max=250.0, dropped_starts=12, saturated=True
-        ),
+        generator=GeneratorHealth(cpu_percent_max=98.0, loop_lag_ms_max=250.0, dropped_starts=12, saturated=True),
         valid=False,
     )
-    tests = [
-        TestRecord(
-            nodeid="load/test_baseline.py::test_baseline", outcome=Outcome.PASSED, duration_s=30.0
-        )
-    ]
+    tests = [TestRecord(nodeid="load/test_baseline.py::test_baseline", outcome=Outcome.PASSED, duration_s=30.0)]
     return suite("load", SuiteStatus.PASSED, tests=tests, load=section)
 
 
 def security_suite() -> SuiteResult:
     findings = [
-        SecurityFinding(
-            rule_id="missing-hsts", severity="info", location="GET /", message="no HSTS"
-        ),
+        SecurityFinding(rule_id="missing-hsts", severity="info", location="GET /", message="no HSTS"),
         SecurityFinding(
             rule_id="sql-fstring",
             severity="high",
@@ -274,13 +257,9 @@ def run_document() -> RunDocument:
         passed=False,
         exit_code=2,
         reasons=[
-            VerdictReason(
-                rule="suite properties", level="fail", message="properties: 1 passed, 1 failed"
-            ),
+            VerdictReason(rule="suite properties", level="fail", message="properties: 1 passed, 1 failed"),
             VerdictReason(rule="suite load", level="ok", message="load: 1 passed"),
-            VerdictReason(
-                rule="suite chaos", level="fail", message=f"chaos: could not run: {CHAOS_ERROR}"
-            ),
+            VerdictReason(rule="suite chaos", level="fail", message=f"chaos: could not run: {CHAOS_ERROR}"),
             VerdictReason(rule="slo p95 GET /items", level="fail", message="p95 812 ms > 500 ms"),
             VerdictReason(rule="slo error-rate", level="warn", message="error rate 0.3 % > 0.1 %"),
         ],

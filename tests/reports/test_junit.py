@@ -150,9 +150,7 @@ def test_chaos_scenarios_are_testcases_with_expected_versus_observed():
     root = parse(document(chaos_suite()))
     check_schema(root)
     failed = root.find(".//testcase[@name='postgres-partitioned']/failure")
-    assert "expected 503 application/problem+json, observed 500 text/html | 3 times" in failed.get(
-        "message"
-    )
+    assert "expected 503 application/problem+json, observed 500 text/html | 3 times" in failed.get("message")
     assert outcome_of(root.find(".//testcase[@name='redis-down']")) == "passed"
 
 

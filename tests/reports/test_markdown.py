@@ -45,9 +45,7 @@ def test_pass_and_fail_verdicts_are_worded_for_a_reviewer():
 
 
 def test_run_line_names_target_profile_seed_sha_duration_and_host(run_document):
-    run_line = next(
-        line for line in markdown_report(run_document).splitlines() if line.startswith("**Run**")
-    )
+    run_line = next(line for line in markdown_report(run_document).splitlines() if line.startswith("**Run**"))
     for expected in (
         "`http://127.0.0.1:8000` (bundled)",
         "profile `ci`",
@@ -90,9 +88,7 @@ def test_contract_causes_show_operations_status_value_class_and_curl(run_documen
 
 
 def test_every_table_row_keeps_its_columns_when_values_hold_pipes(run_document):
-    text = markdown_report(
-        run_document.model_copy(update={"suites": {**run_document.suites, "chaos": chaos_suite()}})
-    )
+    text = markdown_report(run_document.model_copy(update={"suites": {**run_document.suites, "chaos": chaos_suite()}}))
     assert "`GET /items\\|list`" in text
     assert "`500 text/html \\| 3 times`" in text
     tables: list[list[str]] = [[]]
@@ -109,10 +105,7 @@ def test_every_table_row_keeps_its_columns_when_values_hold_pipes(run_document):
 
 def test_load_endpoints_show_percentiles_throughput_errors_and_saturation(run_document):
     text = markdown_report(run_document)
-    assert (
-        "| `GET /items\\|list` | 1200 | 3.1 | 8.2 | 12.0 | 40.0 "
-        "| 3 (500: 2, ConnectionResetError: 1) |" in text
-    )
+    assert "| `GET /items\\|list` | 1200 | 3.1 | 8.2 | 12.0 | 40.0 | 3 (500: 2, ConnectionResetError: 1) |" in text
     assert "invalid: generator saturated" in text
 
 

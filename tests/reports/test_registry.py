@@ -47,9 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_importing_render_alone_registers_the_builtin_writers():
     # A fresh interpreter: nothing else imported reports.markdown or reports.junit first.
     probe = "import reports.render; from reports.registry import WRITERS; print(WRITERS.names())"
-    out = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['junit.xml', 'report.md']"
 
 

@@ -1,0 +1,1 @@
+"""Component properties: they reach the app only through ``gauntlet.components`` Protocols."""
