@@ -148,6 +148,7 @@ def _wrap_middleware(app: FastAPI, settings: Settings) -> None:
     # Who is calling, resolved once per layer that needs it (rate limit tier, idempotency
     # scope): a verified token's user or an API key's owner; anything else is anonymous.
     identify = CallerIdentifier(settings, sessions_of=lambda: _sessions_of(app))
+    app.state.identify = identify
     # Added first, so innermost: a replay is the app's own response, compressed and
     # ETagged on its way out like any other.
     app.add_middleware(

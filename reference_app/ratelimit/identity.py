@@ -87,14 +87,15 @@ class CallerIdentifier:
                     return Caller(_tier(claims.tier), f"user:{claims.user_id}")
         api_key = request_header(scope, b"x-api-key")
         if api_key is not None and len(api_key) <= MAX_CREDENTIAL_LENGTH:
-            caller = await self._api_key_caller(api_key.decode("latin-1"))
+            caller = await self.api_key_caller(api_key.decode("latin-1"))
             if caller is not None:
                 return caller
         client = scope.get("client")
         host = client[0] if client else "unknown"
         return Caller(ANONYMOUS_TIER, f"ip:{host}")
 
-    async def _api_key_caller(self, api_key: str) -> Caller | None:
+    async def api_key_caller(self, api_key: str) -> Caller | None:
+        """The key's owner, remembered for ``cache_ttl_s``; None when unknown or unreadable."""
         key_hash = hash_api_key(api_key)
         now = self.clock()
         cached = self._keys.get(key_hash)
