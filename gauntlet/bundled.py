@@ -42,6 +42,15 @@ def app_environment(*, database_url: str, redis_url: str, key_prefix: str) -> di
     }
 
 
+def allowed_origins(settings: TargetSettings) -> tuple[str, ...]:
+    """The CORS origins the bundled app is started with (``APP_CORS_ORIGINS``: JSON or a,b)."""
+    raw = settings.app_env.get("APP_CORS_ORIGINS", "").strip()
+    if raw.startswith("["):
+        parsed = json.loads(raw)
+        return tuple(str(origin) for origin in parsed) if isinstance(parsed, list) else ()
+    return tuple(origin.strip() for origin in raw.split(",") if origin.strip())
+
+
 def _answers(url: str) -> bool:
     try:
         return httpx.get(url, timeout=1.0).status_code == 200

@@ -116,6 +116,13 @@ def _start_target(
 def suite_environment(config: GauntletConfig, target: Target, services_env: dict[str, str]) -> dict[str, str]:
     """What a suite's pytest process needs to reach the same target and services."""
     headers = [f"{name}: {value}" for name, value in target.headers.items()]
+    extra: dict[str, str] = {}
+    if target.kind == "bundled" and not config.properties.cors_allowed_origins:
+        # The suites see the bundled app as a plain URL: tell property E3 what it allows.
+        from gauntlet.bundled import allowed_origins
+
+        if origins := allowed_origins(config.target):
+            extra["GAUNTLET_PROPERTIES__CORS_ALLOWED_ORIGINS"] = json.dumps(list(origins))
     return {
         "GAUNTLET_PROFILE": config.profile,
         "GAUNTLET_SEED": str(config.seed),
@@ -124,4 +131,5 @@ def suite_environment(config: GauntletConfig, target: Target, services_env: dict
         "GAUNTLET_HEADERS": json.dumps(headers),
         "HYPOTHESIS_PROFILE": config.profile,
         **services_env,
+        **extra,
     }

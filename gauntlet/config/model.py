@@ -19,8 +19,13 @@ SuitePolicy = Literal["fail", "warn", "off"]
 
 #: The bundled app's defaults under test: the suites send thousands of requests a minute
 #: from one client, which the spec's anonymous/free limits (100/min) would mostly answer
-#: with 429. The rate-limit properties start app processes of their own with the spec's limits.
-BUNDLED_APP_ENV: dict[str, str] = {"APP_RATE_LIMIT__ANONYMOUS": "100000", "APP_RATE_LIMIT__FREE": "100000"}
+#: with 429 (the rate-limit properties start app processes of their own with the spec's
+#: limits); and one allowed CORS origin, so property E3 can check both halves.
+BUNDLED_APP_ENV: dict[str, str] = {
+    "APP_RATE_LIMIT__ANONYMOUS": "100000",
+    "APP_RATE_LIMIT__FREE": "100000",
+    "APP_CORS_ORIGINS": '["https://app.gauntlet.test"]',
+}
 
 
 class _Section(BaseModel):
