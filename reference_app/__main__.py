@@ -23,6 +23,7 @@ import uvicorn
 
 from reference_app.app import create_app
 from reference_app.audit.store import verify_database
+from reference_app.db.wait import DatabaseUnreachable, retry_until_reachable
 from reference_app.errors import ConfigurationError
 from reference_app.http.log_config import configure_logging
 from reference_app.migrations import upgrade
@@ -73,7 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     command = args.command or "serve"
     if command == "migrate" or args.migrate:
-        upgrade(settings.database_url, "head")
+        # A database still starting (compose, k8s) is waited for, bounded, with backoff.
+        try:
+            retry_until_reachable(lambda: upgrade(settings.database_url, "head"))
+        except DatabaseUnreachable as exc:
+            sys.stderr.write(f"{exc}\n")
+            return 2
     if command == "migrate":
         return 0
     if command == "audit-verify":

@@ -28,6 +28,7 @@ class Cache(Protocol):
 
     Keys are ``<prefix>c:v{schema}:{resource}:{scope}:{sha256(params)}``; every key written
     has a TTL in (0, max_ttl_s]; on Redis errors reads fall through to ``fetch``.
+    Factory keywords: ``redis_url``, ``key_prefix``, ``timeout_s`` (storage timeout).
     """
 
     max_ttl_s: float

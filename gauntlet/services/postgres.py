@@ -146,6 +146,41 @@ def start_private_postgres(
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
+def restart_private_postgres(
+    server: PrivateServer,
+    *,
+    group: ProcessGroup | None = None,
+    timeout: float = STARTUP_TIMEOUT,
+) -> PrivateServer:
+    """Start the SAME cluster again on the SAME port after ``server.process.stop()``.
+
+    For outage drills: clients keep their URL, and the data survives. The new process is
+    added to ``group`` (stopped before the group removes ``data_dir``). Returns a
+    ``PrivateServer`` for the new process; raises ServiceUnavailable if the old one still
+    runs or the new one does not answer within ``timeout`` (e.g. the port was taken).
+    """
+    old = server.process
+    if old.alive():
+        raise ServiceUnavailable(f"{old.name} is still running: stop it before restarting the cluster.")
+    process = ManagedProcess(
+        old.name,
+        old.command,
+        old.log_path.parent,
+        stop_signal=old.stop_signal,
+        stop_timeout=old.stop_timeout,
+        cwd=old.cwd,
+    )
+    if group is not None:
+        group.add(process)
+    process.start()
+    try:
+        wait_until(_answers(server.url), timeout, f"PostgreSQL at {server.url}", process=process)
+    except BaseException:
+        process.stop()
+        raise
+    return PrivateServer("postgres", server.url, process, server.data_dir)
+
+
 def create_database(admin_url: str, name: str) -> str:
     """``CREATE DATABASE name`` (from template0, so it never waits on template1's users);
     returns the new database's URL."""

@@ -13,6 +13,7 @@ from gauntlet.services.postgres import (
     drop_database,
     find_postgres_bindir,
     probe_postgres,
+    restart_private_postgres,
     start_private_postgres,
 )
 from gauntlet.services.processes import ProcessGroup
@@ -93,3 +94,22 @@ def test_default_local_postgres_is_detected(tmp_path):
         endpoint = resolve_service("postgres", None, workdir=tmp_path, group=group)
         assert group.processes == []
     assert endpoint.origin == "local-default"
+
+
+def test_restart_brings_back_the_same_cluster_on_the_same_port(tmp_path):
+    with ProcessGroup() as group:
+        server = start_private_postgres(tmp_path, group=group)
+        with pytest.raises(ServiceUnavailable, match="still running"):
+            restart_private_postgres(server, group=group)
+        with psycopg.connect(server.url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE survivor (id int)")
+        server.process.stop()
+        assert not probe_postgres(server.url).ok
+        restarted = restart_private_postgres(server, group=group)
+        assert (restarted.url, restarted.data_dir) == (server.url, server.data_dir)
+        assert restarted.process.pid != server.process.pid
+        with psycopg.connect(restarted.url) as conn:
+            assert conn.execute("SELECT to_regclass('survivor') IS NOT NULL").fetchone() == (True,)
+        pids = restarted.process.group_pids()
+    assert all(gone(pid) for pid in pids)
+    assert not server.data_dir.exists()

@@ -66,6 +66,9 @@ def test_wait_until_names_what_it_waited_for_on_timeout():
 
 
 def test_sigterm_becomes_system_exit_so_with_blocks_unwind():
+    # The session's service fixtures may have installed handlers already: restore() must
+    # bring back whatever was there, not necessarily SIG_DFL.
+    before = signal.getsignal(signal.SIGTERM)
     restore = install_signal_handlers()
     try:
         with pytest.raises(SystemExit) as excinfo:
@@ -74,7 +77,7 @@ def test_sigterm_becomes_system_exit_so_with_blocks_unwind():
         assert excinfo.value.code == 128 + signal.SIGTERM
     finally:
         restore()
-    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    assert signal.getsignal(signal.SIGTERM) == before
 
 
 def test_log_goes_to_a_file_named_after_the_process(tmp_path):
