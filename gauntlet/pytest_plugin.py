@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from gauntlet.mutant_table import MutantTable
 from gauntlet.rundoc.model import (
     ChaosSection,
     ContractSection,
@@ -55,6 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "mutant(id): failure proof: property id must fail against a broken implementation"
     )
+    config.pluginmanager.register(MutantTable(), "gauntlet-mutant-table")
     run_dir = config.getoption("--gauntlet-run-dir")
     if run_dir and not hasattr(config, "workerinput"):
         suite = config.getoption("--gauntlet-suite") or "tests"
