@@ -8,7 +8,7 @@ run "could not run" (2), never a pass: a gate that did not look must not say yes
 from __future__ import annotations
 
 from gauntlet.config.model import GateSettings, SuiteName
-from gauntlet.rundoc.model import Outcome, RunDocument, SuiteStatus, Verdict, VerdictReason
+from gauntlet.rundoc.model import Outcome, PropertiesSection, RunDocument, SuiteStatus, Verdict, VerdictReason
 
 
 def evaluate(document: RunDocument, policy: GateSettings, requested: tuple[SuiteName, ...]) -> Verdict:
@@ -46,9 +46,27 @@ def evaluate(document: RunDocument, policy: GateSettings, requested: tuple[Suite
             failed = failed or level == "fail"
         else:
             reasons.append(VerdictReason(rule=f"suite {name}", level="ok", message=summary))
+        if suite.properties is not None and suite.properties.properties:
+            reasons.append(_properties_reason(suite.properties, level))
     exit_code = 2 if could_not_run else 1 if failed else 0
     return Verdict(passed=exit_code == 0, exit_code=exit_code, reasons=reasons)
 
 
 def could_not_run(message: str) -> Verdict:
     return Verdict(passed=False, exit_code=2, reasons=[VerdictReason(rule="run", level="fail", message=message)])
+
+
+def _properties_reason(section: PropertiesSection, level: str) -> VerdictReason:
+    """One line per run on the properties themselves: which (property, level) pairs failed
+    or did not run. Failures already fail the suite; a skipped property is a warning, so a
+    property that silently stopped running is visible in every report."""
+    failed = [f"{p.id}/{p.level}" for p in section.properties if p.outcome in (Outcome.FAILED, Outcome.ERROR)]
+    skipped = [f"{p.id}/{p.level}" for p in section.properties if p.outcome == Outcome.SKIPPED]
+    passed = len(section.properties) - len(failed) - len(skipped)
+    message = f"{passed} of {len(section.properties)} property levels passed"
+    if failed:
+        message += f"; failed: {', '.join(failed)}"
+    if skipped:
+        message += f"; not run: {', '.join(skipped)}"
+    verdict_level = level if failed else "warn" if skipped else "ok"
+    return VerdictReason(rule="properties", level=verdict_level, message=message)

@@ -78,3 +78,36 @@ def test_empty_suite_warns_or_fails_by_policy():
     strict = GateSettings(allow_empty_suites=False)
     assert evaluate(document(empty), strict, ("load",)).exit_code == 1
     assert evaluate(document(), strict, ("load",)).exit_code == 1  # requested but absent
+
+
+def test_properties_line_names_failed_and_skipped_property_levels():
+    from gauntlet.rundoc.model import PropertiesSection, PropertyResult
+
+    props = suite("properties", Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED)
+    props.properties = PropertiesSection(
+        properties=[
+            PropertyResult(id="6", level="component", outcome=Outcome.PASSED, duration_s=0.1),
+            PropertyResult(id="9", level="http", outcome=Outcome.FAILED, duration_s=0.1),
+            PropertyResult(id="30", level="http", outcome=Outcome.SKIPPED, duration_s=0.1),
+        ]
+    )
+    verdict = evaluate(document(props), GateSettings(), ("properties",))
+    line = next(r for r in verdict.reasons if r.rule == "properties")
+    assert (line.level, line.message) == ("fail", "1 of 3 property levels passed; failed: 9/http; not run: 30/http")
+    assert verdict.exit_code == 1
+
+
+def test_a_skipped_property_level_is_a_warning_not_a_failure():
+    from gauntlet.rundoc.model import PropertiesSection, PropertyResult
+
+    props = suite("properties", Outcome.PASSED, Outcome.SKIPPED)
+    props.properties = PropertiesSection(
+        properties=[
+            PropertyResult(id="6", level="component", outcome=Outcome.PASSED, duration_s=0.1),
+            PropertyResult(id="30", level="http", outcome=Outcome.SKIPPED, duration_s=0.1),
+        ]
+    )
+    verdict = evaluate(document(props), GateSettings(), ("properties",))
+    line = next(r for r in verdict.reasons if r.rule == "properties")
+    assert line.level == "warn"
+    assert verdict.exit_code == 0
