@@ -47,6 +47,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gauntlet")
     group.addoption("--gauntlet-run-dir", default=None, help="Write results/<suite>.json into this run directory.")
     group.addoption("--gauntlet-suite", default=None, help="Suite name recorded in the run document.")
+    group.addoption(
+        "--property",
+        dest="gauntlet_properties",
+        action="append",
+        default=[],
+        metavar="ID[,ID]",
+        help="Run only the tests of these properties (and their failure proofs), e.g. --property 6,E1.",
+    )
+    group.addoption(
+        "--property-level",
+        dest="gauntlet_property_level",
+        choices=("component", "http"),
+        default=None,
+        help="Run only property tests of this level.",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -61,6 +76,32 @@ def pytest_configure(config: pytest.Config) -> None:
     if run_dir and not hasattr(config, "workerinput"):
         suite = config.getoption("--gauntlet-suite") or "tests"
         config.pluginmanager.register(ResultRecorder(Path(run_dir), suite), "gauntlet-recorder")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = {p.strip().upper() for arg in config.getoption("gauntlet_properties") for p in arg.split(",") if p.strip()}
+    level = config.getoption("gauntlet_property_level")
+    if not wanted and level is None:
+        return
+    selected: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        (selected if _selected(item, wanted, level) else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def _selected(item: pytest.Item, wanted: set[str], level: str | None) -> bool:
+    prop, prop_level = property_id(item)
+    mutant = item.get_closest_marker("mutant")
+    ids = {prop} if prop else set()
+    if mutant is not None and mutant.args:
+        ids.add(str(mutant.args[0]))
+    if wanted and not ids & wanted:
+        return False
+    # Failure proofs carry no level of their own: --property-level keeps property tests only.
+    return level is None or (prop is not None and (prop_level or "component") == level)
 
 
 #: Suite sections contributed during the session (see :func:`record_section`).

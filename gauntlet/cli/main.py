@@ -60,10 +60,27 @@ def gate(**params: Any) -> None:
 @click.option(
     "--pytest-arg", "pytest_args", multiple=True, help="Extra argument for pytest (repeatable), e.g. -k 'property_4'."
 )
-def run_command(suites: tuple[SuiteName, ...], pytest_args: tuple[str, ...], **params: Any) -> None:
+@click.option(
+    "--property",
+    "properties",
+    multiple=True,
+    metavar="ID[,ID]",
+    help="Only these properties (and their failure proofs), e.g. --property 6 --property E1 (repeatable).",
+)
+@click.option(
+    "--level", type=click.Choice(["component", "http"]), default=None, help="Only property tests of this level."
+)
+def run_command(
+    suites: tuple[SuiteName, ...],
+    pytest_args: tuple[str, ...],
+    properties: tuple[str, ...],
+    level: str | None,
+    **params: Any,
+) -> None:
     """Run the named suites only, then judge them like the gate does."""
     config = _guarded(lambda: _config(params))
-    _run_and_judge(config, suites, pytest_args)
+    selection = tuple(f"--property={p}" for p in properties) + ((f"--property-level={level}",) if level else ())
+    _run_and_judge(config, suites, selection + pytest_args)
 
 
 def _run_and_judge(config: GauntletConfig, suites: tuple[SuiteName, ...], pytest_args: tuple[str, ...]) -> None:
@@ -108,12 +125,19 @@ def report(run_dir: Path) -> None:
 @cli.command()
 @config_options
 @click.option("--port", type=int, default=8000, show_default=True, help="Port of the reference app.")
-def serve(port: int, **params: Any) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="App processes on the one port, sharing Redis and PostgreSQL (migrations and demo data once).",
+)
+def serve(port: int, workers: int, **params: Any) -> None:
     """Start the reference app + model server with Redis and PostgreSQL; Ctrl-C stops all of it."""
     from gauntlet.cli.serve import serve_forever
 
     config = _guarded(lambda: _config(params))
-    _guarded(lambda: serve_forever(config, port, Progress()))
+    _guarded(lambda: serve_forever(config, port, Progress(), workers=workers))
 
 
 @cli.group()

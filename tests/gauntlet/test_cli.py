@@ -132,3 +132,22 @@ def test_report_of_a_directory_without_run_document_exits_2(tmp_path):
     done = gauntlet("report", str(tmp_path), cwd=tmp_path)
     assert done.returncode == 2
     assert "no run document" in done.stderr
+
+
+def test_run_selects_properties_and_levels(tmp_path, tiny_target):
+    shadow = fake_suite(
+        tmp_path,
+        "import pytest\n\n"
+        "@pytest.mark.property(6, level='component')\ndef test_six():\n    pass\n\n"
+        "@pytest.mark.property(6, level='http')\ndef test_six_http():\n    pass\n\n"
+        "@pytest.mark.property(12, level='http')\ndef test_twelve():\n    assert False\n",
+    )
+    done = gauntlet(
+        "run", "properties", "--property", "6", "--level", "http", "--target", tiny_target,
+        "--out-dir", str(tmp_path / "out"), cwd=tmp_path, env={"PYTHONPATH": str(shadow)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    document = json.loads((tmp_path / "out" / "latest" / "report.json").read_text())
+    [test] = document["suites"]["properties"]["tests"]
+    assert test["nodeid"].endswith("test_six_http")
+    assert "[ok] properties: 1 of 1 property levels passed" in done.stdout

@@ -120,3 +120,48 @@ def test_record_section_refuses_a_wrong_type(pytestconfig):
 
     with pytest.raises(TypeError, match="contract"):
         record_section(pytestconfig, "contract", LoadSection(profile="smoke"))
+
+
+SELECTION_SUITE = """
+import pytest
+
+@pytest.mark.property(6, level="component")
+def test_six_component():
+    pass
+
+@pytest.mark.property(6, level="http")
+def test_six_http():
+    pass
+
+@pytest.mark.property("E1", level="http")
+def test_e1_http():
+    pass
+
+@pytest.mark.mutant(6)
+def test_six_mutant():
+    pass
+
+def test_unmarked():
+    pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--property", "6"], {"test_six_component", "test_six_http", "test_six_mutant"}),
+        (["--property", "6,e1"], {"test_six_component", "test_six_http", "test_six_mutant", "test_e1_http"}),
+        (["--property-level", "http"], {"test_six_http", "test_e1_http"}),
+        (["--property", "6", "--property-level", "component"], {"test_six_component"}),
+        ([], {"test_six_component", "test_six_http", "test_e1_http", "test_six_mutant", "test_unmarked"}),
+    ],
+)
+def test_property_and_level_selection(tmp_path, args, expected):
+    (tmp_path / "test_sel.py").write_text(SELECTION_SUITE)
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "gauntlet.pytest_plugin", "-p", "no:cacheprovider", "-v", *args,
+         "test_sel.py"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    ran = {line.split("::")[1].split()[0] for line in completed.stdout.splitlines() if " PASSED" in line}
+    assert ran == expected, completed.stdout
