@@ -3,7 +3,8 @@
 The core never imports the app. It starts ``python -m <app_module>`` with this contract:
 
     python -m <app_module>.model_server --host 127.0.0.1 --port P
-    python -m <app_module> --host 127.0.0.1 --port P --migrate
+    python -m <app_module> --host 127.0.0.1 --port P --migrate [--workers N]
+      (N > 1: N processes on the one port; the app migrates once, before its workers start)
       env APP_ENVIRONMENT=dev APP_DATABASE_URL APP_REDIS_URL APP_REDIS_KEY_PREFIX
           APP_MODEL_SERVER_URL
     GET /health/ready answers 200 once it can serve.
@@ -71,8 +72,12 @@ class BundledApp:
         workdir: Path,
         processes: ProcessGroup,
         port: int | None = None,
+        workers: int = 1,
     ) -> None:
+        if workers < 1:
+            raise GauntletError(f"workers must be >= 1, got {workers}. Example: gauntlet serve --workers 2")
         self.settings = settings
+        self.workers = workers
         self.workdir = workdir
         self.processes = processes
         self.port = port
@@ -94,7 +99,10 @@ class BundledApp:
         self.env["APP_MODEL_SERVER_URL"] = self.model_server_url
         app_port = self.port or free_port()
         url = f"http://{HOST}:{app_port}"
-        app = self._spawn("app", [sys.executable, "-m", module, "--host", HOST, "--port", str(app_port), "--migrate"])
+        command = [sys.executable, "-m", module, "--host", HOST, "--port", str(app_port), "--migrate"]
+        if self.workers > 1:  # the flag is left out at 1 so an app without it still starts
+            command += ["--workers", str(self.workers)]
+        app = self._spawn("app", command)
         wait_until(lambda: _answers(f"{url}/health/ready"), self.settings.startup_timeout_s,
                    f"the reference app at {url} to be ready", process=app, interval=0.2)  # fmt: skip
         self._start_worker(module)

@@ -1,6 +1,7 @@
 """Command line: serve the app, migrate, or seed demo data.
 
-    python -m reference_app [--host 127.0.0.1] [--port 8000] [--migrate]
+    python -m reference_app [--host 127.0.0.1] [--port 8000] [--migrate] [--workers N]
+                                               # N > 1: N processes on one port (reference_app.workers)
     python -m reference_app migrate
     python -m reference_app seed-demo          # dev only; prints credentials as JSON
     python -m reference_app worker [--pool prefork|solo|threads] [--ready-file PATH]
@@ -30,6 +31,7 @@ from reference_app.migrations import upgrade
 from reference_app.seed import seed_demo
 from reference_app.settings import build_settings
 from reference_app.state import app_lifecycle
+from reference_app.workers import serve_workers
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -42,10 +44,22 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--migrate", action="store_true", help="upgrade the database first")
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--workers", type=_worker_count, default=1, help="app processes sharing the port (default 1)")
     parser.add_argument(
         "--anchor", default=None, help="audit-verify: a head_hash printed earlier; fails if it is gone (truncation)"
     )
     return parser
+
+
+def _worker_count(text: str) -> int:
+    """argparse type for ``--workers``: an integer of at least 1, or a message saying so."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"--workers must be an integer >= 1, got {text!r}. Example: --workers 4")
+    return count
 
 
 class _DrainingServer(uvicorn.Server):
@@ -102,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(orjson.dumps(credentials, option=orjson.OPT_INDENT_2).decode() + "\n")
         return 0
     configure_logging(settings.service_name, args.log_level.upper(), sys.stdout)
+    if args.workers > 1:
+        # Migrated above, once; each worker only builds the app (reference_app.workers).
+        serve_workers(host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)
+        return 0
     app = create_app(settings)
     config = uvicorn.Config(
         app,

@@ -21,7 +21,7 @@ from gauntlet.services.session import ServiceSession
 WATCH_INTERVAL_S = 1.0
 
 
-def serve_forever(config: GauntletConfig, port: int, progress: Progress) -> None:
+def serve_forever(config: GauntletConfig, port: int, progress: Progress, *, workers: int = 1) -> None:
     """Start services, model server and app; block until Ctrl-C/SIGTERM; stop all of it."""
     install_signal_handlers()
     with ExitStack() as stack:
@@ -46,11 +46,13 @@ def serve_forever(config: GauntletConfig, port: int, progress: Progress) -> None
             workdir=workdir,
             processes=processes,
             port=port,
+            workers=workers,
         )
         with progress.phase("starting the reference app and its model server"):
             target = app.start()
         demo = app.seed_demo()
         click.echo(f"reference app:  {target.url}   (docs {target.url}/docs, metrics {target.url}/metrics)")
+        click.echo(f"app workers:    {workers} process{'es' if workers > 1 else ''} sharing Redis and PostgreSQL")
         click.echo(f"model server:   {app.model_server_url}")
         click.echo(f"redis:          {session.redis_url} (key prefix {session.key_prefix})")
         click.echo(f"postgresql:     {session.database_url}")
