@@ -40,10 +40,14 @@ async def invalidate(cache: CacheAside | None, resources: tuple[str, ...] = INCI
             await cache.invalidate(resource)
 
 
-def mark_private(response: Response, max_age_s: int) -> None:
+def private_cache_headers(max_age_s: int) -> dict[str, str]:
     """Per-user response: browsers may keep it, shared caches may not; varies by credentials.
 
     The conditional-GET middleware adds the strong ETag to responses opted in this way.
     """
-    response.headers["Cache-Control"] = f"private, max-age={max_age_s}"
-    response.headers["Vary"] = "Authorization, X-API-Key"
+    return {"Cache-Control": f"private, max-age={max_age_s}", "Vary": "Authorization, X-API-Key"}
+
+
+def mark_private(response: Response, max_age_s: int) -> None:
+    """:func:`private_cache_headers` on the response FastAPI renders for the route."""
+    response.headers.update(private_cache_headers(max_age_s))

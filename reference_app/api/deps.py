@@ -113,13 +113,14 @@ CursorCodecDep = Annotated[CursorCodec, Depends(get_cursor_codec)]
 
 async def get_principal(
     request: Request,
-    settings: SettingsDep,
-    session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
 ) -> Principal:
+    # Settings and the database are looked up here rather than declared as dependencies:
+    # every route resolves the principal, and each declared dependency costs FastAPI's
+    # solver per request, while a cached API key or a JWT needs neither a session nor I/O.
     if bearer is not None and len(bearer.credentials) <= MAX_CREDENTIAL_LENGTH:
-        claims = decode_token(settings, bearer.credentials, kind="access")
+        claims = decode_token(app_settings(request.app.state), bearer.credentials, kind="access")
         return Principal(claims.user_id, Tier(claims.tier), "bearer")
     if api_key is not None and len(api_key) <= MAX_CREDENTIAL_LENGTH:
         # The rate limiter resolved this key a moment ago and remembers it for 30 s: reuse
@@ -128,7 +129,9 @@ async def get_principal(
         known = await identify.api_key_caller(api_key) if identify is not None else None
         if known is not None:
             return Principal(uuid.UUID(known.identity.removeprefix("user:")), Tier(known.tier), "api_key")
-        owner = await UserRepository(session).owner_of_key(hash_api_key(api_key))
+        resources = await get_resources(request)
+        async with resources.sessions() as session:
+            owner = await UserRepository(session).owner_of_key(hash_api_key(api_key))
         if owner is None:
             raise AuthenticationError("The API key is unknown or revoked.")
         return Principal(owner.user_id, owner.tier, "api_key")

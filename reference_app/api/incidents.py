@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from reference_app.api.caching import INCIDENTS, cached, invalidate, mark_private
+from reference_app.api.caching import INCIDENTS, cached, invalidate, mark_private, private_cache_headers
 from reference_app.api.deps import (
     CacheDep,
     CursorCodecDep,
@@ -20,6 +20,7 @@ from reference_app.api.deps import (
     PrincipalDep,
     SessionDep,
     SettingsDep,
+    get_resources,
 )
 from reference_app.api.fields import MAX_FIELDS_LENGTH, fields_pattern, parse_fields
 from reference_app.audit import resolvers as audit_events
@@ -28,7 +29,7 @@ from reference_app.cursor import CursorCodec, Keyset, filters_fingerprint
 from reference_app.db.models import Incident, IncidentStatus
 from reference_app.errors import NotFoundError
 from reference_app.openapi import links_to, problem_responses
-from reference_app.repositories.incidents import IncidentFilter
+from reference_app.repositories.incidents import IncidentFilter, IncidentRepository
 from reference_app.schemas.incidents import (
     INCIDENT_FIELDS,
     IncidentCreate,
@@ -40,6 +41,7 @@ from reference_app.schemas.incidents import (
 )
 from reference_app.schemas.text import NO_NUL_PATTERN, SEARCH_MAX_LENGTH
 from reference_app.settings import PaginationSettings
+from reference_app.state import app_settings
 
 #: Links from a created incident to the operations that take its id (stateful fuzzing).
 _CREATED_LINKS = links_to(
@@ -163,26 +165,30 @@ def build_incidents_router(pagination: PaginationSettings) -> APIRouter:
     @router.get(
         "/{incident_id}",
         operation_id="getIncident",
+        response_model=IncidentPublic,
         responses=problem_responses(401, 404, 422, 429),
     )
     async def get_incident(
         *,
         incident_id: Annotated[uuid.UUID, Path(description="Incident id (UUID)")],
-        response: Response,
-        settings: SettingsDep,
-        cache: CacheDep,
+        request: Request,
         principal: PrincipalDep,
-        incidents: IncidentsDep,
-    ) -> IncidentPublic:
-        async def fetch() -> str:
-            incident = await incidents.get(principal.user_id, incident_id)
-            if incident is None:  # not cached: a 404 must not outlive a later create
-                raise NotFoundError(detail="No incident with this id.")
-            return IncidentPublic.model_validate(incident).model_dump_json()
+    ) -> Response:
+        # The hot read path: a hit sends the cached JSON as stored (rendered once, on the
+        # miss, through IncidentPublic), with no per-request validation or serialisation,
+        # and the database session is opened only on a miss.
+        resources = await get_resources(request)
 
-        mark_private(response, settings.http.private_max_age_seconds)
-        body = await cached(cache, INCIDENTS, principal.user_id, {"id": str(incident_id)}, fetch)
-        return IncidentPublic.model_validate_json(body)
+        async def fetch() -> str:
+            async with resources.sessions() as session:
+                incident = await IncidentRepository(session).get(principal.user_id, incident_id)
+                if incident is None:  # not cached: a 404 must not outlive a later create
+                    raise NotFoundError(detail="No incident with this id.")
+                return IncidentPublic.model_validate(incident).model_dump_json()
+
+        body: str = await cached(resources.cache, INCIDENTS, principal.user_id, {"id": str(incident_id)}, fetch)
+        max_age = app_settings(request.app.state).http.private_max_age_seconds
+        return Response(body.encode(), media_type="application/json", headers=private_cache_headers(max_age))
 
     @router.patch(
         "/{incident_id}",
