@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.datastructures import Default
 from redis.asyncio import Redis
@@ -36,12 +37,14 @@ from reference_app.idempotency import IdempotencyMiddleware
 from reference_app.openapi import install_openapi
 from reference_app.ratelimit import CallerIdentifier, RateLimitMiddleware, document_rate_limits, limiter_for
 from reference_app.ratelimit.identity import ANONYMOUS_TIER
+from reference_app.redis_wait import wait_for_redis
 from reference_app.resilience import model_client_for
 from reference_app.responses import OrjsonResponse
 from reference_app.settings import Environment, Settings
 from reference_app.state import Lifecycle, Resources, app_lifecycle, app_resources, app_settings
 from reference_app.tasks import TaskQueue, create_celery
 from reference_app.tasks.hub import TaskEventHub
+from reference_app.tracing import Tracing, TracingMiddleware, build_tracing
 
 API_PREFIX = "/api/v1"
 #: Seconds a Redis connect or command may take before the client gives up.
@@ -58,6 +61,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         socket_timeout=REDIS_TIMEOUT_SECONDS,
         socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
     )
+    tracing: Tracing | None = app.state.tracing
+    if tracing is not None:
+        tracing.instrument_engine(engine)
+        tracing.instrument_redis(redis)
+    # Bounded, never fatal: Redis is not required (readiness says "warn" while it is down).
+    await wait_for_redis(redis, budget=settings.redis_startup_wait_seconds)
     app.state.resources = Resources(
         engine=engine,
         sessions=create_session_factory(engine),
@@ -67,7 +76,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.metrics.set_pool_stats(pool_stats(engine))
     # One model client (breaker + retries + retry budget) and one limiter per app/process.
-    app.state.model_client = model_client_for(settings, redis, observer=app.state.metrics)
+    model_transport = tracing.http_transport(httpx.AsyncHTTPTransport()) if tracing is not None else None
+    app.state.model_client = model_client_for(settings, redis, observer=app.state.metrics, transport=model_transport)
     app.state.rate_limiter = limiter_for(settings.rate_limit, redis, key_prefix=settings.redis_key_prefix)
     # Background jobs: the Celery producer, and the WebSocket fan-out of status messages.
     app.state.task_queue = TaskQueue(create_celery(settings))
@@ -93,6 +103,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         del app.state.model_client
         await redis.aclose()
         await engine.dispose()
+        if tracing is not None:
+            tracing.shutdown()
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -136,9 +148,10 @@ def create_app(settings: Settings) -> FastAPI:
 def _wrap_middleware(app: FastAPI, settings: Settings) -> None:
     """THE place where the pure-ASGI stack of ``reference_app/http/`` is wired.
 
-    Outermost first: correlation id → access log → metrics → security headers → CORS →
-    rate limit → compression → conditional GET (``reference_app.http.stack.layers`` holds
-    the order); the rate limit layer comes from ``_rate_limit_layer``.
+    Outermost first: (tracing, only when on) → correlation id → access log → metrics →
+    security headers → CORS → rate limit → compression → conditional GET
+    (``reference_app.http.stack.layers`` holds the order); the rate limit layer comes from
+    ``_rate_limit_layer``.
     """
     metrics = HttpMetrics()
     app.state.metrics = metrics
@@ -166,6 +179,12 @@ def _wrap_middleware(app: FastAPI, settings: Settings) -> None:
         metrics=metrics,
         rate_limit=_rate_limit_layer(app, settings, metrics, identify),
     )
+    # Tracing on: the server span wraps everything, so it is added last (outermost). Off:
+    # no layer at all, so a request pays nothing for it.
+    tracing = build_tracing(settings)
+    app.state.tracing = tracing
+    if tracing is not None:
+        app.add_middleware(TracingMiddleware, tracer=tracing.tracer)
 
 
 def _metrics_endpoint(metrics: HttpMetrics) -> Callable[[], Awaitable[Response]]:

@@ -229,6 +229,37 @@ class AuditSettings(BaseModel):
     enabled: bool = True
 
 
+class TracingSettings(BaseModel):
+    """OpenTelemetry tracing (``reference_app.tracing``); off by default, at no cost when off.
+
+    Env: ``APP_TRACING__EXPORTER=otlp`` and ``APP_TRACING__OTLP_ENDPOINT=http://collector:4318/v1/traces``.
+    """
+
+    #: ``none`` (off: no middleware, no instrumentation), ``otlp`` (OTLP/HTTP protobuf),
+    #: ``console`` (one JSON line per span on stdout) or ``memory`` (kept in the process, tests).
+    exporter: Literal["none", "otlp", "console", "memory"] = "none"
+    #: OTLP/HTTP traces URL; None means the exporter's default (``OTEL_EXPORTER_OTLP_*`` or localhost:4318).
+    otlp_endpoint: str | None = None
+    #: Fraction of new traces recorded; a caller's sampled flag in ``traceparent`` is followed.
+    sample_ratio: float = Field(default=1.0, ge=0, le=1)
+
+    @field_validator("exporter", mode="before")
+    @classmethod
+    def _known_exporter(cls, value: object) -> object:
+        allowed = ("none", "otlp", "console", "memory")
+        text = value.strip().lower() if isinstance(value, str) else value
+        if text not in allowed:
+            raise ValueError(
+                f"{ENV_PREFIX}TRACING__EXPORTER has value {value!r}; expected one of {', '.join(allowed)}. "
+                f"Example: {ENV_PREFIX}TRACING__EXPORTER=otlp"
+            )
+        return text
+
+    @property
+    def enabled(self) -> bool:
+        return self.exporter != "none"
+
+
 class Settings(BaseSettings):
     """Everything the app can be told, with the defaults of ``spec/reference-app.md``.
 
@@ -269,6 +300,10 @@ class Settings(BaseSettings):
     tasks: TaskSettings = Field(default_factory=TaskSettings)
     alerting: AlertingSettings = Field(default_factory=AlertingSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
+    #: Seconds the app waits at start-up for Redis to answer PING (backoff); then it starts
+    #: degraded (Redis is not required: readiness says ``warn``) and reconnects on its own.
+    redis_startup_wait_seconds: float = Field(default=10.0, ge=0)
 
     @field_validator("database_url")
     @classmethod

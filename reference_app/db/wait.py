@@ -4,7 +4,8 @@
 
 Only "cannot connect" errors are retried (refused, reset, "the database system is starting
 up"); anything else (a failing migration, bad credentials) is raised at once. Each failed
-attempt is logged with the exception's type only: its text may hold the DSN.
+attempt is logged with the exception's type only: its text may hold the DSN. The loop
+itself is ``reference_app.retry_backoff`` (shared with the Redis wait).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import TypeVar
 
 from asyncpg.exceptions import CannotConnectNowError, TooManyConnectionsError  # type: ignore[import-untyped]
 from sqlalchemy.exc import InterfaceError, OperationalError
+
+from reference_app import retry_backoff
 
 logger = logging.getLogger("reference_app.db")
 
@@ -51,14 +54,16 @@ def backoff_delays(
     cap: float = MAX_DELAY_SECONDS,
 ) -> list[float]:
     """The waits between attempts: doubling from ``initial``, at most ``cap``, summing to ``budget``."""
-    delays: list[float] = []
-    remaining, delay = budget, initial
-    while remaining > 1e-9:
-        step = min(delay, cap, remaining)
-        delays.append(step)
-        remaining -= step
-        delay *= 2
-    return delays
+    return retry_backoff.backoff_delays(budget, initial, cap)
+
+
+def _log_retry(attempt: int, exc: BaseException, delay: float) -> None:
+    logger.warning(
+        "database not reachable (attempt %d, %s): retrying in %.1f s",
+        attempt,
+        type(exc).__name__,
+        delay,
+    )
 
 
 def retry_until_reachable(
@@ -74,21 +79,13 @@ def retry_until_reachable(
     Raises :class:`DatabaseUnreachable` (chained to the last error) once ``budget`` seconds
     of backoff are spent.
     """
-    delays = backoff_delays(budget, initial, cap)
-    waited = 0.0
-    for attempt in range(1, len(delays) + 2):
-        try:
-            return action()
-        except TRANSIENT_ERRORS as exc:
-            if attempt > len(delays):
-                raise DatabaseUnreachable(attempt, waited) from exc
-            delay = delays[attempt - 1]
-            logger.warning(
-                "database not reachable (attempt %d, %s): retrying in %.1f s",
-                attempt,
-                type(exc).__name__,
-                delay,
-            )
-            sleep(delay)
-            waited += delay
-    raise AssertionError("unreachable: the last attempt returns or raises")
+    try:
+        return retry_backoff.retry_with_backoff(
+            action,
+            transient=TRANSIENT_ERRORS,
+            delays=backoff_delays(budget, initial, cap),
+            sleep=sleep,
+            on_retry=_log_retry,
+        )
+    except retry_backoff.RetriesExhausted as exhausted:
+        raise DatabaseUnreachable(exhausted.attempts, exhausted.waited) from exhausted.__cause__

@@ -15,6 +15,7 @@ from reference_app.db.models import TaskPriority
 from reference_app.tasks.celery_app import PRIORITY_NUMBERS, ReferenceCelery
 from reference_app.tasks.errors import BrokerUnavailableError
 from reference_app.tasks.tracked import REQUEST_ID_HEADER
+from reference_app.tracing.tasks import add_trace_headers
 
 logger = structlog.stdlib.get_logger("reference_app.tasks")
 
@@ -42,6 +43,8 @@ class TaskQueue:
         """Queue ``name`` with ``task_id``; raises :class:`BrokerUnavailableError` when the broker
         cannot take it within ``timeout_s`` (kombu's client is synchronous: it runs in a thread)."""
         headers = {REQUEST_ID_HEADER: correlation_id} if correlation_id else {}
+        # The request's trace continues in the worker (nothing is added when tracing is off).
+        add_trace_headers(headers)
         send = self.celery.send_task
         try:
             await asyncio.wait_for(

@@ -4,7 +4,8 @@ One attempt of a task, in the worker:
 
 1. bind ``correlation_id`` (the ``request_id`` message header the API set from the
    request's X-Request-ID), ``task_id`` and ``task`` into structlog's context: every log
-   line of the attempt carries them;
+   line of the attempt carries them; with tracing on (``celery.tracing``), the attempt is
+   a CONSUMER span continuing the ``traceparent`` the API put into the message headers;
 2. PENDING/RETRY → STARTED (a conditional UPDATE). Refused means the task is already
    final — a redelivered message — and the attempt ends without running the body again;
 3. run the body, then STARTED → SUCCESS with its result, or
@@ -36,6 +37,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from reference_app.db.models import BackgroundTask, TaskStatus
 from reference_app.tasks.errors import TaskError, TransientTaskError
 from reference_app.tasks.runtime import TaskRuntime
+from reference_app.tracing.tasks import task_span
 
 #: Message header carrying the correlation id of the request that started the task.
 #: (Not ``correlation_id``: Celery fills that from the AMQP property, the task id.)
@@ -85,8 +87,11 @@ class TrackedTask(Task[Any, Any]):
         request = self.request
         task_id = uuid.UUID(str(request.id))
         correlation_id = (request.headers or {}).get(REQUEST_ID_HEADER)
-        with structlog.contextvars.bound_contextvars(
-            correlation_id=correlation_id, task_id=str(task_id), task=self.name
+        tracing = getattr(self.app, "tracing", None)
+        log_context = {"correlation_id": correlation_id, "task_id": str(task_id), "task": self.name}
+        with (
+            structlog.contextvars.bound_contextvars(**log_context),
+            task_span(tracing, self.name, request.headers, str(task_id)),
         ):
             return self._attempt(runtime_of(self.app), task_id, args, kwargs)
 

@@ -30,6 +30,7 @@ from reference_app.errors import ConfigurationError
 from reference_app.http.log_config import configure_logging
 from reference_app.settings import Settings, build_settings
 from reference_app.tasks.celery_app import ReferenceCelery, create_celery
+from reference_app.tracing import build_tracing
 
 _lazy_app: ReferenceCelery | None = None
 
@@ -84,6 +85,15 @@ def main(argv: list[str] | None = None) -> int:
         worker_ready.connect(mark_ready, weak=False)
         worker_shutdown.connect(unmark_ready, weak=False)
     celery = create_celery(settings)
+    # APP_TRACING__*: each task attempt a span in the trace of the request that queued it.
+    tracing = build_tracing(settings)
+    celery.tracing = tracing
+    if tracing is not None:
+
+        def flush_spans(**_: Any) -> None:
+            tracing.shutdown()
+
+        worker_shutdown.connect(flush_spans, weak=False)
     worker = celery.Worker(
         hostname=args.hostname,
         pool_cls=args.pool,
