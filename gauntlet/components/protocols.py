@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, TextIO, TypeVar, runtime_checkable
 
 T = TypeVar("T")
@@ -298,11 +299,86 @@ class AuditLog(Protocol):
     ``entries`` lists every entry oldest first as mappings (``id``, ``ts``, ``actor``,
     ``action``, ``subject``, ``details``, ``prev_hash``, ``hash``); ``verify`` checks a list
     of entries (possibly altered by the test) and must report any modified, deleted or
-    reordered entry as not ok. Factory keywords: ``database_url``.
+    reordered entry as not ok. ``append`` records one entry at the head of the chain (as the
+    app does when something is audited) and returns it. Factory keywords: ``database_url``.
     """
+
+    async def append(
+        self, action: str, *, actor: str | None = None, subject: str | None = None, details: Mapping[str, Any]
+    ) -> Mapping[str, Any]: ...
 
     async def entries(self) -> Sequence[Mapping[str, Any]]: ...
 
     def verify(self, entries: Sequence[Mapping[str, Any]]) -> AuditVerification: ...
 
     async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class TaskScript:
+    """What a probe job does in the worker (properties 17–20).
+
+    The first ``transient_failures`` attempts fail with a retryable error, the next one
+    succeeds with the result ``{"label": label, "pid": <pid of the process running it>}``;
+    with ``hold`` set, the first attempt first waits until ``TaskQueue.release(hold)``.
+    """
+
+    label: str
+    transient_failures: int = 0
+    hold: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskEvent:
+    """One status change of a task: ``status`` as of ``at`` (the worker's clock)."""
+
+    status: str
+    at: datetime
+    retries: int
+    #: RETRY: when the next attempt is due (its delay is ``next_attempt_at - at``).
+    next_attempt_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TaskSnapshot:
+    task_id: str
+    #: ``PENDING``, ``STARTED``, ``RETRY``, ``SUCCESS`` or ``FAILURE``.
+    status: str
+    retries: int
+    result: Any = None
+    error: str | None = None
+
+
+@runtime_checkable
+class TaskQueue(Protocol):
+    """Background jobs with a status store (properties 17–20), driven with probe jobs.
+
+    ``submit`` queues a job running ``script`` with priority ``high``, ``normal`` or
+    ``low`` and returns its id without waiting for it; only ``worker()`` (a context: one
+    worker PROCESS, one job at a time, prefetch 1) runs jobs. ``status`` is None for an
+    unknown id. ``history`` lists every status change so far, oldest first, from PENDING.
+    A retryable failure with retries left is RETRY, retried after ``delay(n)`` for retry
+    n (0-based): ``min(backoff_cap_s, backoff_base_s·2ⁿ)``, or uniform in [0, that] when
+    ``jitter`` is ``"full"`` (``"none"``: exactly that); after ``max_retries`` retries it is
+    FAILURE with the error recorded.
+    Factory keywords: ``database_url`` (PostgreSQL; migrated by the factory if needed),
+    ``redis_url``, ``key_prefix`` (every Redis key and queue of the instance under it),
+    ``max_retries``, ``backoff_base_s``, ``backoff_cap_s``, ``jitter`` (bool).
+    """
+
+    max_retries: int
+    backoff_base_s: float
+    backoff_cap_s: float
+    jitter: str
+
+    def worker(self) -> AbstractContextManager[None]: ...
+
+    def submit(self, script: TaskScript, *, priority: str = "normal") -> str: ...
+
+    def release(self, hold: str) -> None: ...
+
+    def status(self, task_id: str) -> TaskSnapshot | None: ...
+
+    def history(self, task_id: str) -> Sequence[TaskEvent]: ...
+
+    def close(self) -> None: ...

@@ -14,9 +14,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from reference_app.audit.chain import VerificationResult, verify_chain
+from reference_app.audit.events import AuditEvent
+from reference_app.audit.trail import append as append_entries
 from reference_app.db.models import AuditLogEntry
 from reference_app.settings import normalise_database_url
 
@@ -46,6 +48,16 @@ class AuditLogReader:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+
+    async def append(
+        self, action: str, *, actor: str | None = None, subject: str | None = None, details: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Record one entry in its own transaction, as a route's commit would (trail.py)."""
+        event = AuditEvent(action, actor=actor, subject=subject, details=details)
+        async with AsyncSession(self._engine) as session:
+            rows = await session.run_sync(lambda sync_session: append_entries(sync_session, [event]))
+            await session.commit()
+        return rows[0]
 
     async def entries(self) -> list[dict[str, Any]]:
         async with self._engine.connect() as connection:
