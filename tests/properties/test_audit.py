@@ -7,13 +7,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
-from hypothesis import Phase, settings
 
 from gauntlet.services.postgres import create_database, drop_database
 from properties.component.audit import check_audit_chain_integrity
 from reference_app.audit.chain import GENESIS_HASH, VerificationResult, entry_hash
 from reference_app.audit.store import AuditLogReader, build
 from reference_app.migrations import upgrade
+from tests.properties.shrinking import no_shrinking
 
 
 class LastHashOnlyLog(AuditLogReader):
@@ -35,18 +35,6 @@ class UnlinkedHashesLog(AuditLogReader):
             if entry["hash"] != entry_hash(str(entry["prev_hash"]), entry):
                 return VerificationResult(False, int(entry["id"]), "hash mismatch", len(entries))
         return VerificationResult(True, None, None, len(entries), GENESIS_HASH)
-
-
-@pytest.fixture
-def no_shrinking() -> Iterator[None]:
-    """The mutants only need a counterexample: shrinking one appends to the database for ~10 s."""
-    current = settings.get_current_profile_name()
-    settings.register_profile("e7-mutants", parent=settings.get_profile(current), phases=[Phase.generate])
-    settings.load_profile("e7-mutants")
-    try:
-        yield
-    finally:
-        settings.load_profile(current)
 
 
 @pytest.fixture
@@ -74,20 +62,23 @@ async def test_the_property_holds_on_the_reference_audit_log(database_url: str) 
 
 
 @pytest.mark.mutant("E7")
-async def test_integrity_fails_when_only_the_last_hash_is_checked(database_url: str, no_shrinking: None) -> None:
+async def test_integrity_fails_when_only_the_last_hash_is_checked(database_url: str) -> None:
     log = make(LastHashOnlyLog, database_url)
     try:
-        with pytest.raises(AssertionError, match=r"tampering went undetected: entry \d+: \w+ modified"):
+        with no_shrinking(), pytest.raises(AssertionError, match=r"tampering went undetected: entry \d+: \w+ modified"):
             await check_audit_chain_integrity(log)
     finally:
         await log.aclose()
 
 
 @pytest.mark.mutant("E7")
-async def test_integrity_fails_when_links_are_not_checked(database_url: str, no_shrinking: None) -> None:
+async def test_integrity_fails_when_links_are_not_checked(database_url: str) -> None:
     log = make(UnlinkedHashesLog, database_url)
     try:
-        with pytest.raises(AssertionError, match=r"tampering went undetected: entr(y \d+ deleted|ies .* swapped)"):
+        with (
+            no_shrinking(),
+            pytest.raises(AssertionError, match=r"tampering went undetected: entr(y \d+ deleted|ies .* swapped)"),
+        ):
             await check_audit_chain_integrity(log)
     finally:
         await log.aclose()
