@@ -303,7 +303,7 @@ class Settings(BaseSettings):
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     #: Seconds the app waits at start-up for Redis to answer PING (backoff); then it starts
     #: degraded (Redis is not required: readiness says ``warn``) and reconnects on its own.
-    redis_startup_wait_seconds: float = Field(default=10.0, ge=0)
+    redis_startup_wait_seconds: float = Field(default=5.0, ge=0)
 
     @field_validator("database_url")
     @classmethod
