@@ -25,7 +25,6 @@ from reference_app.settings import Settings
 from reference_app.tasks.exports import ExportTask
 from reference_app.tasks.runtime import TaskRuntime
 from reference_app.tasks.tracked import TrackedTask
-from reference_app.tracing import Tracing
 
 #: Celery priority of each API priority (Redis: lower number = served first).
 PRIORITY_NUMBERS: Mapping[TaskPriority, int] = {
@@ -50,8 +49,6 @@ class ReferenceCelery(Celery):
         )
         self.settings = settings
         self.runtime = runtime
-        #: Set by the worker when tracing is on: each task attempt is then a span.
-        self.tracing: Tracing | None = None
 
     def close(self) -> None:
         """Close the broker pools and this process's task connections."""

@@ -19,6 +19,7 @@ from reference_app.settings import Settings
 from reference_app.tasks.backoff import Backoff
 from reference_app.tasks.events import task_channel, task_message
 from reference_app.tasks.store import TaskStore, create_sync_engine
+from reference_app.tracing import Tracing
 
 #: Seconds a status PUBLISH may take; publishing is best effort.
 PUBLISH_TIMEOUT_SECONDS = 1.0
@@ -41,6 +42,9 @@ class TaskRuntime:
         self._pid: int | None = None
         self._store: TaskStore | None = None
         self._redis: Redis | None = None
+        #: Set by the worker when tracing is on: each attempt is a span, with the store's
+        #: SQL and the status PUBLISHes below it.
+        self.tracing: Tracing | None = None
 
     def _ensure_process(self) -> None:
         if self._pid != os.getpid():  # first use, or a forked child: connections of our own
@@ -52,7 +56,10 @@ class TaskRuntime:
     def store(self) -> TaskStore:
         self._ensure_process()
         if self._store is None:
-            self._store = TaskStore(create_sync_engine(self.settings.database_url))
+            engine = create_sync_engine(self.settings.database_url)
+            if self.tracing is not None:
+                self.tracing.instrument_engine(engine)
+            self._store = TaskStore(engine)
         return self._store
 
     @property
@@ -64,6 +71,8 @@ class TaskRuntime:
                 socket_timeout=PUBLISH_TIMEOUT_SECONDS,
                 socket_connect_timeout=PUBLISH_TIMEOUT_SECONDS,
             )
+            if self.tracing is not None:
+                self.tracing.instrument_redis(self._redis)
         return self._redis
 
     def publish(self, task: BackgroundTask) -> None:

@@ -4,7 +4,7 @@ One attempt of a task, in the worker:
 
 1. bind ``correlation_id`` (the ``request_id`` message header the API set from the
    request's X-Request-ID), ``task_id`` and ``task`` into structlog's context: every log
-   line of the attempt carries them; with tracing on (``celery.tracing``), the attempt is
+   line of the attempt carries them; with tracing on (``runtime.tracing``), the attempt is
    a CONSUMER span continuing the ``traceparent`` the API put into the message headers;
 2. PENDING/RETRY → STARTED (a conditional UPDATE). Refused means the task is already
    final — a redelivered message — and the attempt ends without running the body again;
@@ -87,13 +87,13 @@ class TrackedTask(Task[Any, Any]):
         request = self.request
         task_id = uuid.UUID(str(request.id))
         correlation_id = (request.headers or {}).get(REQUEST_ID_HEADER)
-        tracing = getattr(self.app, "tracing", None)
+        runtime = runtime_of(self.app)
         log_context = {"correlation_id": correlation_id, "task_id": str(task_id), "task": self.name}
         with (
             structlog.contextvars.bound_contextvars(**log_context),
-            task_span(tracing, self.name, request.headers, str(task_id)),
+            task_span(runtime.tracing, self.name, request.headers, str(task_id)),
         ):
-            return self._attempt(runtime_of(self.app), task_id, args, kwargs)
+            return self._attempt(runtime, task_id, args, kwargs)
 
     def _attempt(self, runtime: TaskRuntime, task_id: uuid.UUID, args: Any, kwargs: Any) -> Any:
         store = runtime.store

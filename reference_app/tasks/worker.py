@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from celery.signals import setup_logging, worker_ready, worker_shutdown
+from celery.signals import setup_logging, worker_process_shutdown, worker_ready, worker_shutdown
 
 from reference_app.errors import ConfigurationError
 from reference_app.http.log_config import configure_logging
@@ -87,12 +87,14 @@ def main(argv: list[str] | None = None) -> int:
     celery = create_celery(settings)
     # APP_TRACING__*: each task attempt a span in the trace of the request that queued it.
     tracing = build_tracing(settings)
-    celery.tracing = tracing
+    celery.runtime.tracing = tracing
     if tracing is not None:
 
         def flush_spans(**_: Any) -> None:
             tracing.shutdown()
 
+        # Prefork children leave with os._exit (no atexit): each flushes its own spans.
+        worker_process_shutdown.connect(flush_spans, weak=False)
         worker_shutdown.connect(flush_spans, weak=False)
     worker = celery.Worker(
         hostname=args.hostname,

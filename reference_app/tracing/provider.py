@@ -33,6 +33,7 @@ from opentelemetry.sdk.trace.export import (
 )
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -53,6 +54,7 @@ class Tracing:
         #: The exporter spans go to (tests read an :class:`InMemorySpanExporter`'s spans).
         self.exporter = exporter
         self.tracer = provider.get_tracer(TRACER_NAME)
+        self._shut_down = False
 
     def instrument_engine(self, engine: AsyncEngine | Engine) -> None:
         """One CLIENT span per statement on ``engine`` (its event listeners; no global patch).
@@ -66,7 +68,7 @@ class Tracing:
         tracer = self.provider.get_tracer("opentelemetry.instrumentation.sqlalchemy")
         EngineTracer(tracer, sync_engine, counter)  # type: ignore[no-untyped-call]  # registers listeners
 
-    def instrument_redis(self, client: Redis) -> None:
+    def instrument_redis(self, client: Redis | SyncRedis) -> None:
         """One CLIENT span per command (and pipeline) of this client only."""
         RedisInstrumentor.instrument_client(client, tracer_provider=self.provider)
 
@@ -75,8 +77,10 @@ class Tracing:
         return AsyncOpenTelemetryTransport(inner, tracer_provider=self.provider, meter_provider=_NO_METRICS)
 
     def shutdown(self) -> None:
-        """Flush pending spans and stop the exporter (end of the lifespan or the worker)."""
-        self.provider.shutdown()
+        """Flush pending spans and stop the exporter (end of the lifespan or the worker); once."""
+        if not self._shut_down:
+            self._shut_down = True
+            self.provider.shutdown()
 
 
 def _one_line(span: ReadableSpan) -> str:

@@ -1,6 +1,7 @@
 """A background task started by a traced request runs in the same trace: the real worker
 PROCESS (``python -m reference_app worker``, ``APP_TRACING__EXPORTER=console``) prints its
-task span as a JSON line, whose trace id and parent are the request's server span."""
+task span as a JSON line, whose trace id and parent are the request's server span, with
+the worker's SQL spans below it."""
 
 from __future__ import annotations
 
@@ -84,3 +85,6 @@ async def test_a_task_started_by_a_traced_request_is_a_span_of_that_trace(traced
     assert span["kind"] == "SpanKind.CONSUMER"
     assert span["context"]["trace_id"] == f"0x{trace_hex(server)}"
     assert span["parent_id"] == f"0x{format(server.context.span_id, '016x')}"
+    # The worker's own SQL (the status table, the export query) is below the task span.
+    below = [s for s in exported_spans(traced_worker_log) if s["parent_id"] == span["context"]["span_id"]]
+    assert "postgresql" in {s["attributes"].get("db.system", s["attributes"].get("db.system.name")) for s in below}
