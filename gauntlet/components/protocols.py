@@ -199,6 +199,34 @@ class CircuitBreaker(Protocol):
     def wrap(self, transport: Any) -> Any: ...
 
 
+@runtime_checkable
+class UpstreamClient(Protocol):
+    """The model server client (properties 23, 26): calls go through breaker(retry(transport)).
+
+    ``draft`` returns the upstream's draft or raises an exception whose ``status`` is the
+    classified answer after retries: 502 (unreachable, or an unusable answer), 503 (the
+    breaker refused; the exception also has ``retry_after_s`` > 0) or 504 (timed out); its
+    message never repeats the upstream's words or the transport's error text. Every call is
+    observed once in a latency histogram labelled ``outcome`` (``success``, ``error``,
+    ``timeout``, ``circuit_open``): ``observations()`` is its count per outcome.
+    ``availability()`` is the gauge that follows the breaker (1.0 closed, 0.5 half-open,
+    0.0 open); ``breaker_state()`` the breaker's state (``closed``, ``open``, ``half_open``).
+    Factory keywords: ``base_url``, ``transport`` (an ``httpx.AsyncBaseTransport`` reaching
+    the upstream), ``clock`` (() -> seconds, the breaker's and the retries'), ``sleep``
+    (async (seconds) -> None) and ``random`` (() -> float in [0, 1]) for the retries.
+    """
+
+    async def draft(self, *, title: str, description: str, correlation_id: str | None, idempotency_key: str) -> Any: ...
+
+    def observations(self) -> Mapping[str, int]: ...
+
+    def availability(self) -> float: ...
+
+    async def breaker_state(self) -> str: ...
+
+    async def aclose(self) -> None: ...
+
+
 class RateLimitOutcome(Protocol):
     @property
     def allowed(self) -> bool: ...

@@ -2,7 +2,8 @@
 
 Calls to the model server go through ``CircuitBreaker.wrap(RetryPolicy.wrap(transport))``
 (reference-app.md "Retries" and "Circuit breaker"; properties 23, 25-27, 29).
-``build_breaker`` and ``build_retry_policy`` are the factories the harness calls by default
+``build_breaker``, ``build_retry_policy`` and ``build_upstream_client`` are the factories the
+harness calls by default
 (``[components] breaker = "reference_app.resilience:build_breaker"``).
 """
 
@@ -28,6 +29,7 @@ from reference_app.resilience.errors import (
     UpstreamTimeoutError,
     UpstreamUnavailableError,
 )
+from reference_app.resilience.observed import ObservedModelClient, build_upstream_client
 from reference_app.resilience.retry import RetryPolicy, RetryTransport, retry_after_seconds
 from reference_app.resilience.upstream import Draft, ModelServerClient, UpstreamObserver
 from reference_app.settings import Settings
@@ -47,6 +49,7 @@ __all__ = [
     "ErrorClass",
     "MemoryBreakerStorage",
     "ModelServerClient",
+    "ObservedModelClient",
     "Outcome",
     "Permit",
     "RedisBreakerStorage",
@@ -60,6 +63,7 @@ __all__ = [
     "UpstreamUnavailableError",
     "build_breaker",
     "build_retry_policy",
+    "build_upstream_client",
     "classify",
     "is_retryable",
     "model_client_for",
