@@ -51,6 +51,9 @@ def settings_overrides(database_url: str, redis_url: str, redis_key_prefix: str)
         # stay on (headers are exercised) but far out of reach. tests/reference_app/ratelimit/
         # tests the spec's limits with their own settings.
         "rate_limit": {"anonymous": 1_000_000, "free": 1_000_000},
+        # A test that starts an app on a dead Redis does not sit out the start-up wait;
+        # test_redis_startup.py tests the wait with its own values.
+        "redis_startup_wait_seconds": 0,
     }
 
 
