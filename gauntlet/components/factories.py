@@ -30,6 +30,7 @@ COMPONENT_PROTOCOLS: dict[str, type[Any]] = {
     "rate_limiter": protocols.RateLimiter,
     "alert_evaluator": protocols.AlertEvaluator,
     "audit_log": protocols.AuditLog,
+    "task_queue": protocols.TaskQueue,
 }
 #: The reference app's own factories, used when ``[components]`` does not name one.
 DEFAULT_FACTORIES: dict[str, str] = {
@@ -46,6 +47,8 @@ DEFAULT_FACTORIES: dict[str, str] = {
     "rate_limiter": "reference_app.ratelimit:build",
     "alert_evaluator": "reference_app.alerting:build_evaluator",
     "audit_log": "reference_app.audit.store:build",
+    # Probe jobs on the app's own TrackedTask base, run by a worker process of their own.
+    "task_queue": "reference_app.tasks.component:build",
 }
 
 

@@ -194,6 +194,10 @@ class PropertiesSettings(_Section):
         default=(), description="Origins the target allows (property E3); empty checks only refused origins.",
         examples=[["https://app.example.com"]],
     )  # fmt: skip
+    task_submit_operations: tuple[str, ...] = Field(
+        default=(), description="Operations queueing a background job as 'POST /path' (properties 17, 19; "
+        "default: every operation documenting a 202 response).", examples=[["POST /api/v1/exports"]],
+    )  # fmt: skip
     compression_threshold_bytes: int = Field(default=1024, ge=0, examples=[1024])
     metrics_path: str = Field(default="/metrics", examples=["/metrics"])
     request_id_header: str = Field(default="X-Request-ID", examples=["X-Request-ID"])
