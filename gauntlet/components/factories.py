@@ -28,6 +28,7 @@ COMPONENT_PROTOCOLS: dict[str, type[Any]] = {
     "breaker": protocols.CircuitBreaker,
     "upstream_client": protocols.UpstreamClient,
     "rate_limiter": protocols.RateLimiter,
+    "startup_wait": protocols.StartupWait,
     "alert_evaluator": protocols.AlertEvaluator,
     "audit_log": protocols.AuditLog,
     "task_queue": protocols.TaskQueue,
@@ -45,6 +46,7 @@ DEFAULT_FACTORIES: dict[str, str] = {
     "breaker": "reference_app.resilience:build_breaker",
     "upstream_client": "reference_app.resilience:build_upstream_client",
     "rate_limiter": "reference_app.ratelimit:build",
+    "startup_wait": "reference_app.db.wait:build",
     "alert_evaluator": "reference_app.alerting:build_evaluator",
     "audit_log": "reference_app.audit.store:build",
     # Probe jobs on the app's own TrackedTask base, run by a worker process of their own.

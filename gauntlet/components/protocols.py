@@ -285,6 +285,25 @@ class AlertTransition(Protocol):
 
 
 @runtime_checkable
+class StartupWait(Protocol):
+    """Waiting for a required dependency at start-up (property 28), e.g. the database.
+
+    ``wait(connect, sleep=...)`` calls ``connect`` until it returns and returns its value.
+    A connection failure (``OSError`` such as ConnectionRefusedError, or the driver's
+    "cannot connect now") is retried after a delay handed to ``sleep``: delays grow
+    (capped exponential backoff; only a final remainder that spends the budget may be
+    shorter) and sum to at most ``budget_s``; after that the last failure is raised
+    (wrapped or not). Any other error is raised at once, unretried.
+    Factory keywords: ``budget_s``.
+    """
+
+    @property
+    def budget_s(self) -> float: ...
+
+    def wait(self, connect: Callable[[], T], *, sleep: Callable[[float], object]) -> T: ...
+
+
+@runtime_checkable
 class AlertEvaluator(Protocol):
     """Threshold alerting (property 24): rules over sampled series, evaluated at instants.
 

@@ -89,3 +89,21 @@ def retry_until_reachable(
         )
     except retry_backoff.RetriesExhausted as exhausted:
         raise DatabaseUnreachable(exhausted.attempts, exhausted.waited) from exhausted.__cause__
+
+
+class DatabaseStartupWait:
+    """:func:`retry_until_reachable` as the harness's ``startup_wait`` component (property 28).
+
+    >>> build(budget_s=30.0).wait(lambda: upgrade(url, "head"), sleep=time.sleep)
+    """
+
+    def __init__(self, budget_s: float = DEFAULT_BUDGET_SECONDS) -> None:
+        self.budget_s = budget_s
+
+    def wait(self, connect: Callable[[], T], *, sleep: Callable[[float], object]) -> T:
+        return retry_until_reachable(connect, budget=self.budget_s, sleep=sleep)
+
+
+def build(*, budget_s: float = DEFAULT_BUDGET_SECONDS) -> DatabaseStartupWait:
+    """The default ``[components] startup_wait = "reference_app.db.wait:build"``."""
+    return DatabaseStartupWait(budget_s)
