@@ -120,10 +120,6 @@ def _encoder(coding: str) -> _Encoder:
     return _BrotliEncoder() if coding == "br" else _GzipEncoder()
 
 
-def _excluded(path: str, prefixes: Sequence[str]) -> bool:
-    return any(path == p or path.startswith(p.rstrip("/") + "/") for p in prefixes)
-
-
 class CompressionMiddleware:
     """Compresses eligible responses with br or gzip.
 
@@ -144,9 +140,13 @@ class CompressionMiddleware:
         self.app = app
         self.threshold = threshold
         self.excluded_prefixes = tuple(excluded_prefixes)
+        # The prefix test of ``_excluded`` as two precomputed lookups (it runs per request).
+        self._excluded_paths = frozenset(self.excluded_prefixes)
+        self._excluded_under = tuple(p.rstrip("/") + "/" for p in self.excluded_prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _excluded(scope.get("path", ""), self.excluded_prefixes):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in self._excluded_paths or path.startswith(self._excluded_under):
             await self.app(scope, receive, send)
             return
         values = request_header_values(scope, b"accept-encoding")

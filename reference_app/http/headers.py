@@ -53,7 +53,20 @@ def get_joined(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | N
 
 def remove_header(headers: RawHeaders, name: bytes) -> None:
     """Drop every occurrence of ``name`` (lower-case)."""
-    headers[:] = [(key, value) for key, value in headers if key.lower() != name]
+    # Usually absent: scan first, rebuild the list only when there is something to drop
+    # (this runs several times per response on the hot path).
+    for key, _ in headers:
+        if key.lower() == name:
+            headers[:] = [(key, value) for key, value in headers if key.lower() != name]
+            return
+
+
+def remove_headers(headers: RawHeaders, names: frozenset[bytes]) -> None:
+    """Drop every occurrence of each of ``names`` (lower-case) in one pass."""
+    for key, _ in headers:
+        if key.lower() in names:
+            headers[:] = [(key, value) for key, value in headers if key.lower() not in names]
+            return
 
 
 def set_header(headers: RawHeaders, name: bytes, value: bytes) -> None:

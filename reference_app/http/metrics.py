@@ -50,6 +50,9 @@ UPSTREAM_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0,
 UPSTREAM_OUTCOMES = ("success", "error", "timeout", "circuit_open")
 #: The ``result`` label values of ``rate_limit_requests_total``.
 RATE_LIMIT_RESULTS = ("allowed", "rejected", "fail_open", "fail_closed")
+#: Pre-bound label children kept for the request metrics; raw methods are keys too (an
+#: unknown method is bound under ``OTHER``), so the memory is capped rather than trusted.
+MAX_BOUND_REQUEST_CHILDREN = 4096
 
 #: Pool state name → current value, e.g. ``{"checked_out": 3, "idle": 7, "overflow": 0}``.
 PoolStats = Callable[[], Mapping[str, float]]
@@ -128,12 +131,23 @@ class HttpMetrics:
         )
         for result in RATE_LIMIT_RESULTS:
             self.rate_limit_requests.labels(result=result)
+        self._request_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one finished request (``MetricsMiddleware`` calls it exactly once)."""
-        label = method if method in KNOWN_METHODS else "OTHER"
-        self.requests.labels(method=label, route=route, status=str(status)).inc()
-        self.duration.labels(method=label, route=route).observe(seconds)
+        children = self._request_children.get((method, route, status))
+        if children is None:
+            # ``labels()`` validates and locks on every call: bind each (method, route,
+            # status) once. Bounded like the labels: methods, route templates, statuses.
+            label = method if method in KNOWN_METHODS else "OTHER"
+            children = (
+                self.requests.labels(method=label, route=route, status=str(status)),
+                self.duration.labels(method=label, route=route),
+            )
+            if len(self._request_children) < MAX_BOUND_REQUEST_CHILDREN:
+                self._request_children[(method, route, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def cache_hit(self) -> None:
         self.cache_operations.labels(result="hit").inc()

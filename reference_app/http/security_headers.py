@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reference_app.http.headers import remove_header, response_headers, set_default, set_header
+from reference_app.http.headers import remove_headers, response_headers, set_default
 
 #: HSTS lifetime: one year, the minimum the preload list accepts.
 HSTS_MAX_AGE_SECONDS = 31_536_000
@@ -124,25 +124,29 @@ class SecurityHeadersMiddleware:
         self.include_subdomains = include_subdomains
         self.docs_prefixes = tuple(docs_prefixes)
         self.default_cache_control = default_cache_control.encode("latin-1")
+        # Built once: the pairs depend only on whether the path is under the docs.
+        self._api_headers = security_headers(
+            "/", hsts_max_age=hsts_max_age, include_subdomains=include_subdomains, docs_prefixes=()
+        )
+        self._docs_headers = security_headers(
+            self.docs_prefixes[0] if self.docs_prefixes else "/docs",
+            hsts_max_age=hsts_max_age,
+            include_subdomains=include_subdomains,
+        )
+        #: Names replaced by ours, and the banners, dropped in one pass per response.
+        self._dropped = frozenset(BANNER_HEADERS) | {name for name, _ in self._api_headers}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = security_headers(
-            scope.get("path", ""),
-            hsts_max_age=self.hsts_max_age,
-            include_subdomains=self.include_subdomains,
-            docs_prefixes=self.docs_prefixes,
-        )
+        extra = self._docs_headers if _under(scope.get("path", ""), self.docs_prefixes) else self._api_headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = response_headers(message)
-                for name in BANNER_HEADERS:
-                    remove_header(headers, name)
-                for name, value in extra:
-                    set_header(headers, name, value)
+                remove_headers(headers, self._dropped)
+                headers.extend(extra)
                 set_default(headers, b"cache-control", self.default_cache_control)
             await send(message)
 
