@@ -32,7 +32,7 @@ from .asgi import Answer, RewriteResponse
 pytestmark = pytest.mark.slow
 
 #: Failure proofs wait this long for what a broken queue never does.
-SHORT_BOUND_S = 3.0
+SHORT_BOUND_S = 2.0
 #: Examples of a proof whose failure needs a particular draw (e.g. f > max_retries).
 PROOF_EXAMPLES = 8
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -55,13 +55,13 @@ class InlineTaskQueue(ReferenceTaskQueue):
 
 
 class LosingTaskQueue(ReferenceTaskQueue):
-    """Answers every submit with an id but queues only every other job."""
-
-    _count = itertools.count()
+    """Accepts every job but routes low-priority ones to a queue no worker consumes."""
 
     def publish(self, task_id: Any, kwargs: Any, priority: TaskPriority) -> None:
-        if next(self._count) % 2 == 0:
+        if priority is not TaskPriority.LOW:
             super().publish(task_id, kwargs, priority)
+            return
+        self.celery.send_task(PROBE_TASK, kwargs=dict(kwargs), task_id=str(task_id), queue="nobody-consumes-this")
 
 
 class FifoTaskQueue(ReferenceTaskQueue):
@@ -116,7 +116,8 @@ def broken_queue(
     def opened(
         queue_class: type[ReferenceTaskQueue], *, worker: bool = True, **keywords: Any
     ) -> Iterator[ReferenceTaskQueue]:
-        options = {"max_retries": 3, "backoff_base_s": 0.02, "backoff_cap_s": 0.05, **keywords}
+        # Few, short retries with the cap reached at retry 1: a failing draw comes early and cheap.
+        options = {"max_retries": 2, "backoff_base_s": 0.02, "backoff_cap_s": 0.03, **keywords}
         queue = build(
             database_url=database_url,
             redis_url=redis_url,
@@ -141,7 +142,7 @@ def test_17_fails_when_jobs_run_inside_submit(broken_queue) -> None:
 
 
 @pytest.mark.mutant(17)
-def test_17_fails_when_accepted_jobs_are_lost(broken_queue) -> None:
+def test_17_fails_when_accepted_jobs_are_never_run(broken_queue) -> None:
     with broken_queue(LosingTaskQueue) as queue, pytest.raises(FAILS, match="to finish"):
         component_tasks.check_async_queuing(queue, examples=PROOF_EXAMPLES, final_bound_s=SHORT_BOUND_S)
 
@@ -173,7 +174,7 @@ def test_19_fails_when_a_finished_task_can_start_again(broken_queue) -> None:
 @pytest.mark.mutant(19)
 def test_19_fails_when_results_are_not_stored(broken_queue) -> None:
     with broken_queue(variant("resultless")) as queue, pytest.raises(FAILS, match="stores"):
-        component_tasks.check_status_tracking(queue, examples=PROOF_EXAMPLES)
+        component_tasks.check_status_tracking(queue)
 
 
 @pytest.mark.mutant(19)
