@@ -141,6 +141,22 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+async def authenticate(request: Request) -> Principal:
+    """``get_principal`` as ONE dependency: the security schemes are called, not solved.
+
+    FastAPI's solver costs per dependency per request, and ``PrincipalDep`` is three (the
+    principal and its two schemes). The hot read route uses ``AuthenticatedDep`` instead and
+    documents the schemes itself with ``openapi_extra=AUTHENTICATED_OPENAPI``, so the
+    OpenAPI document is the same. Same answers and order of checks: 401 before 422.
+    """
+    return await get_principal(request, await _bearer(request), await _api_key(request))
+
+
+AuthenticatedDep = Annotated[Principal, Depends(authenticate)]
+#: The ``security`` requirement ``PrincipalDep`` adds to an operation (either scheme).
+AUTHENTICATED_OPENAPI: dict[str, object] = {"security": [{_bearer.scheme_name: []}, {_api_key.scheme_name: []}]}
+
+
 async def get_incident_repository(session: SessionDep) -> IncidentRepository:
     return IncidentRepository(session)
 

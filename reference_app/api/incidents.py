@@ -12,6 +12,8 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from reference_app.api.caching import INCIDENTS, cached, invalidate, mark_private, private_cache_headers
 from reference_app.api.deps import (
+    AUTHENTICATED_OPENAPI,
+    AuthenticatedDep,
     CacheDep,
     CursorCodecDep,
     IdempotencyKeyDep,
@@ -167,12 +169,13 @@ def build_incidents_router(pagination: PaginationSettings) -> APIRouter:
         operation_id="getIncident",
         response_model=IncidentPublic,
         responses=problem_responses(401, 404, 422, 429),
+        openapi_extra=AUTHENTICATED_OPENAPI,
     )
     async def get_incident(
         *,
         incident_id: Annotated[uuid.UUID, Path(description="Incident id (UUID)")],
         request: Request,
-        principal: PrincipalDep,
+        principal: AuthenticatedDep,
     ) -> Response:
         # The hot read path: a hit sends the cached JSON as stored (rendered once, on the
         # miss, through IncidentPublic), with no per-request validation or serialisation,
