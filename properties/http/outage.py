@@ -10,18 +10,22 @@ Only for an app the test started itself against PRIVATE PostgreSQL and Redis ser
   ``RECOVERY_BOUND_S`` and an authenticated API request succeeds, with the app never
   restarted (same process, still alive).
 - :func:`check_startup_waits_for_dependencies` (28): the app is started while its
-  dependencies are down; it keeps running (retrying, not exiting) and is ready once they
-  come up, without being restarted.
+  dependencies are down; it tries the database, retries (counted at the network level by
+  a stand-in on the database's port), keeps running and is ready once they come up,
+  without being restarted.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from hypothesis import given, settings
@@ -49,6 +53,10 @@ RESTART_BOUND_S = 30.0
 POLL_S = 0.2
 #: Each example stops and restarts real servers: a fifth of the profile's examples, ≥ 2.
 EXAMPLES_DIVISOR = 5
+#: Connection attempts the app must make while its database is down (it tried, and retried).
+STARTUP_ATTEMPTS = 2
+#: Seconds the app gets to make them (interpreter start and imports on a busy machine).
+ATTEMPTS_BOUND_S = 60.0
 #: The dependency the reference app needs to be ready; Redis only degrades it (warn).
 REQUIRED = ("database",)
 
@@ -212,29 +220,77 @@ def check_readiness_follows_outages(
     readiness_follows_dependencies()
 
 
+class StandIn:
+    """Listens on a stopped server's port, accepts and at once closes each connection:
+    "not up yet", seen from the client, while counting the app's connection attempts."""
+
+    def __init__(self, port: int) -> None:
+        self.attempts = 0
+        self._socket = socket.socket()
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((HOST, port))
+        self._socket.listen(16)
+        self._socket.settimeout(POLL_S)
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name=f"stand-in-{port}", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.attempts += 1
+            connection.close()
+
+    def close(self) -> None:
+        self._stopped.set()
+        self._thread.join()
+        self._socket.close()
+
+
 def check_startup_waits_for_dependencies(
     base_url: str,
     dependencies: PrivateDependencies,
     start_app: Callable[[], ManagedProcess],
     *,
-    down_for_s: float,
     ready_path: str = "/health/ready",
 ) -> None:
-    """28 over HTTP: started with its dependencies down, the app waits and becomes ready.
+    """28 over HTTP: started with its database down, the app retries and becomes ready.
 
     ``start_app`` starts the app process listening at ``base_url`` (without waiting for
-    it). The dependencies come back after ``down_for_s`` seconds, which must lie within
-    the app's own start-up retry budget.
+    it). While the dependencies are down, a :class:`StandIn` on the database's port counts
+    the app's connection attempts; they come back once it has made ``STARTUP_ATTEMPTS``
+    (so it did try, and try again), which must not take it out: it has to become ready.
     """
     for name in dependencies.names:
         dependencies.stop(name)
-    app = start_app()
+    port = urlsplit(dependencies.database_url).port
+    assert port is not None, f"no port in {dependencies.database_url!r}"
+    stand_in = StandIn(port)
+    try:
+        app = start_app()
+        deadline = time.monotonic() + ATTEMPTS_BOUND_S
+        while stand_in.attempts < STARTUP_ATTEMPTS and app.alive() and time.monotonic() < deadline:
+            time.sleep(POLL_S)
+    finally:
+        stand_in.close()
+    assert app.alive(), (
+        f"the app exited (code {app.exit_code()}) after {stand_in.attempts} connection attempt(s) to its database, "
+        f"instead of retrying: {app.log_tail(3)}"
+    )
+    assert stand_in.attempts >= STARTUP_ATTEMPTS, (
+        f"the app made {stand_in.attempts} connection attempt(s) to its database in {ATTEMPTS_BOUND_S:g} s"
+    )
+    dependencies.start_all()
     with httpx.Client(base_url=base_url, timeout=5.0) as client:
-        time.sleep(down_for_s)
-        assert app.alive(), (
-            f"the app exited (code {app.exit_code()}) while its dependencies were down for {down_for_s:g} s, "
-            f"instead of retrying: {app.log_tail(3)}"
-        )
-        dependencies.start_all()
-        wait_for_readiness(client.get, ready_path, lambda c, s: c == 200 and s == "pass", "pass once they came up")
+        try:
+            wait_for_readiness(client.get, ready_path, lambda c, s: c == 200 and s == "pass", "pass once they came up")
+        except AssertionError as exc:
+            if app.alive():
+                raise
+            raise AssertionError(
+                f"the app exited (code {app.exit_code()}) once its dependencies came up: {app.log_tail(3)}"
+            ) from exc
     assert app.alive(), f"the app exited (code {app.exit_code()}) after its dependencies came up"
