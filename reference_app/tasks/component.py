@@ -229,7 +229,10 @@ def build(
     jitter: bool = True,
     queue_class: type[ReferenceTaskQueue] = ReferenceTaskQueue,
 ) -> ReferenceTaskQueue:
-    """The ``task_queue`` component: a queue of its own under ``key_prefix`` (migrates the database)."""
+    """The ``task_queue`` component: a queue of its own under ``key_prefix`` (migrates the database).
+
+    ``queue_class`` builds a subclass instead (the failure proofs' broken variants).
+    """
     upgrade(database_url, "head")
     settings = build_settings(
         {
