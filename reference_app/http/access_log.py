@@ -74,8 +74,9 @@ class AccessLogMiddleware:
             nonlocal status, is_problem
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                content_type = get_header(response_headers(message), b"content-type") or b""
-                is_problem = status >= 400 and content_type.split(b";")[0].strip() == _PROBLEM_MEDIA
+                if status >= 400:  # only error bodies are read (for their problem ``type``)
+                    content_type = get_header(response_headers(message), b"content-type") or b""
+                    is_problem = content_type.split(b";")[0].strip() == _PROBLEM_MEDIA
             elif message["type"] == "http.response.body" and is_problem and len(body) < MAX_PROBLEM_BODY_BYTES:
                 body.extend(message.get("body", b""))
             await send(message)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Protocol
 
 import brotli
@@ -69,6 +70,7 @@ INCOMPRESSIBLE_PREFIXES = ("image/", "audio/", "video/")
 COMPRESSIBLE_IMAGES = frozenset({"image/svg+xml"})
 
 
+@lru_cache(maxsize=256)  # one parse per distinct Content-Type the app sends, not per response
 def is_compressible_type(content_type: bytes | None) -> bool:
     """Whether a ``Content-Type`` is worth compressing (absent counts as yes)."""
     if content_type is None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -78,6 +79,7 @@ def if_none_match_matches(header: str, etag: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=256)  # routes set a handful of Cache-Control values: parse each once
 def opted_in(cache_control: bytes | None) -> bool:
     """Whether the route asked for HTTP caching (``max-age`` or ``private``, no ``no-store``)."""
     if cache_control is None:

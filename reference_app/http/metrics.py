@@ -103,9 +103,9 @@ class HttpMetrics:
             ["result"],
             registry=self.registry,
         )
-        for result in CACHE_RESULTS:
-            # Export zeros from the start: a rate over a missing series is no rate.
-            self.cache_operations.labels(result=result)
+        # Export zeros from the start: a rate over a missing series is no rate. The children
+        # are kept: a cache lookup (every cached read) then skips ``labels()``.
+        self._cache_results = {result: self.cache_operations.labels(result=result) for result in CACHE_RESULTS}
         self._pool = _PoolCollector()
         self.registry.register(self._pool)
         self.upstream_duration = Histogram(
@@ -129,8 +129,9 @@ class HttpMetrics:
             ["result"],
             registry=self.registry,
         )
-        for result in RATE_LIMIT_RESULTS:
-            self.rate_limit_requests.labels(result=result)
+        self._rate_limit_results = {
+            result: self.rate_limit_requests.labels(result=result) for result in RATE_LIMIT_RESULTS
+        }
         self._request_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -150,13 +151,13 @@ class HttpMetrics:
         children[1].observe(seconds)
 
     def cache_hit(self) -> None:
-        self.cache_operations.labels(result="hit").inc()
+        self._cache_results["hit"].inc()
 
     def cache_miss(self) -> None:
-        self.cache_operations.labels(result="miss").inc()
+        self._cache_results["miss"].inc()
 
     def cache_error(self) -> None:
-        self.cache_operations.labels(result="error").inc()
+        self._cache_results["error"].inc()
 
     def observe_upstream(self, outcome: str, seconds: float) -> None:
         """One model server call ended with ``outcome`` (one of ``UPSTREAM_OUTCOMES``)."""
@@ -167,7 +168,8 @@ class HttpMetrics:
 
     def rate_limit_result(self, result: str) -> None:
         """Count one rate-limit decision (one of ``RATE_LIMIT_RESULTS``)."""
-        self.rate_limit_requests.labels(result=result).inc()
+        child = self._rate_limit_results.get(result)
+        (child if child is not None else self.rate_limit_requests.labels(result=result)).inc()
 
     def set_pool_stats(self, callback: PoolStats | None) -> None:
         """Install the callback read at each scrape for ``db_pool_connections``."""
