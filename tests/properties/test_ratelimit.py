@@ -60,9 +60,11 @@ HTTP_LIMITS = {"free": 3, "premium": 5}
 
 @pytest.fixture
 def tight_limits(monkeypatch):
+    """Low per-tier limits; the window stays the default: the in-process app shares the
+    session's Redis prefix, and a longer window would push the ANONYMOUS bucket of the
+    test client (sign-ups) far into the future for every later in-process test."""
     for tier, limit in {**HTTP_LIMITS, "enterprise": 7}.items():
         monkeypatch.setenv(f"APP_RATE_LIMIT__{tier.upper()}", str(limit))
-    monkeypatch.setenv("APP_RATE_LIMIT__WINDOW_SECONDS", "3600")
     monkeypatch.setenv("APP_RATE_LIMIT__REDIS_TIMEOUT_SECONDS", "10")
 
 
