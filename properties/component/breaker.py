@@ -190,7 +190,7 @@ async def check_breaker_follows_the_model(build: BuildBreaker) -> None:
             permit, call = self.in_flight.pop(pick % len(self.in_flight))
             self._record(permit, call, outcome)
 
-        @rule(outcome=st.sampled_from(OUTCOMES), count=st.integers(1, MINIMUM_CALLS + 2))
+        @rule(outcome=st.sampled_from(OUTCOMES), count=st.sampled_from([1, 2, 5, MINIMUM_CALLS, WINDOW_SIZE]))
         def calls_in_a_row(self, outcome: str, count: int) -> None:
             for _ in range(count):
                 permit, call = self._acquire()
@@ -201,6 +201,15 @@ async def check_breaker_follows_the_model(build: BuildBreaker) -> None:
         def advance_clock(self, seconds: float) -> None:
             self.clock.now += seconds
             self.steps.append(f"+{seconds:g} s")
+
+        @precondition(lambda self: self.model.state == "open")
+        @rule(trials=st.integers(1, HALF_OPEN_MAX_CALLS + 2))
+        def trials_after_the_open_period(self, trials: int) -> None:
+            """Wait exactly until the open period ends, then start ``trials`` calls together."""
+            self.clock.now = max(self.clock.now, self.model.opened_at + OPEN_S)
+            self.steps.append("wait out the open period")
+            for _ in range(trials):
+                self.acquire()
 
         @rule(status=st.sampled_from(sorted(WRAP_ANSWERS)))
         def call_through_wrap(self, status: int) -> None:
