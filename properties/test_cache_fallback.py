@@ -4,20 +4,26 @@ paused), and the target over HTTP when the harness owns its Redis."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from gauntlet.config.model import GauntletConfig
+from gauntlet.bundled import HOST, app_environment
+from gauntlet.config.model import GauntletConfig, PropertiesSettings
 from gauntlet.services.ports import free_port
-from gauntlet.services.processes import ProcessGroup
+from gauntlet.services.processes import ManagedProcess, ProcessGroup, wait_until
 from gauntlet.services.redis import start_private_redis
 from gauntlet.services.types import PrivateServer
 from properties.component.cache_fallback import AlwaysDown, PausedProcess, check_cache_failure_fallback
 from properties.component.fixtures import component
+from properties.http.cache_fallback import check_cache_failure_fallback as check_fallback_over_http
+from properties.http.target import HttpTarget, connect
 
 #: The cache's storage timeout here: short, so a paused Redis costs little per call, yet
 #: long enough that a healthy Redis on a busy 2-core machine answers within it.
@@ -69,3 +75,54 @@ async def test_reads_fall_back_while_redis_is_down(
         await check_cache_failure_fallback(cache, AlwaysDown(description))
     finally:
         await cache.aclose()
+
+
+@pytest.fixture
+def app_on_private_redis(
+    gauntlet_config: GauntletConfig,
+    properties_settings: PropertiesSettings,
+    database_url: str,
+    redis_key_prefix: str,
+    tmp_path: Path,
+) -> Iterator[tuple[HttpTarget, PausedProcess]]:
+    """The bundled app, started by this test on a private redis-server it may pause."""
+    if gauntlet_config.target.url:
+        pytest.skip(
+            f"property 10 (http) cannot run against --target {gauntlet_config.target.url}: it must make the "
+            "target's Redis fail and come back, and the harness controls only the Redis of an app it starts "
+            "(run without --target to check the bundled app)"
+        )
+    with ProcessGroup() as group:
+        redis = start_private_redis(tmp_path, group=group)
+        port = free_port()
+        env = {
+            **os.environ,
+            **app_environment(database_url=database_url, redis_url=redis.url, key_prefix=f"{redis_key_prefix}p10:"),
+            **gauntlet_config.target.app_env,
+        }
+        module = gauntlet_config.target.app_module
+        command = [sys.executable, "-m", module, "--host", HOST, "--port", str(port), "--migrate"]
+        app = group.start(ManagedProcess("app-p10", command, tmp_path, env=env))
+        url = f"http://{HOST}:{port}"
+        wait_until(lambda: _ready(url), gauntlet_config.target.startup_timeout_s, f"the app at {url}", process=app)
+        fault = PausedProcess(redis.process.pid, description="the app's Redis paused (SIGSTOP)")
+        try:
+            with httpx.Client(base_url=url, timeout=30.0) as client:
+                yield connect(client, properties_settings, openapi="/openapi.json"), fault
+        finally:
+            if fault.paused:
+                fault.heal()
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health/ready", timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.mark.property(10, level="http")
+def test_the_app_answers_from_the_database_while_its_redis_fails(
+    app_on_private_redis: tuple[HttpTarget, PausedProcess],
+) -> None:
+    check_fallback_over_http(*app_on_private_redis)
