@@ -82,7 +82,8 @@ def check_cache_failure_fallback(http: HttpTarget, outage: CacheOutage) -> None:
         reads.reflect(f"the creation, read {during}", item, item_id)
         assert reads.aggregates() == before_outage, f"the aggregates {during} differ from the ones before"
 
-        field = next(name for name, values in ep.fields.items() if values is None)
+        field = next((name for name, values in ep.fields.items() if values is None), None)
+        assert field is not None, f"{ep.item_patch.label} documents no free string field to write a value to"
         response = http.call("PATCH", path, json={field: "p10 written during the outage"})
         assert response.status_code == 200, f"PATCH {path} {during} answered {response.status_code}: {response.text}"
         updated = response.json()
