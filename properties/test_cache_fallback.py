@@ -79,11 +79,7 @@ async def test_reads_fall_back_while_redis_is_down(
 
 @pytest.fixture
 def app_on_private_redis(
-    gauntlet_config: GauntletConfig,
-    properties_settings: PropertiesSettings,
-    database_url: str,
-    redis_key_prefix: str,
-    tmp_path: Path,
+    gauntlet_config: GauntletConfig, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[tuple[HttpTarget, PausedProcess]]:
     """The bundled app, started by this test on a private redis-server it may pause."""
     if gauntlet_config.target.url:
@@ -92,6 +88,9 @@ def app_on_private_redis(
             "target's Redis fail and come back, and the harness controls only the Redis of an app it starts "
             "(run without --target to check the bundled app)"
         )
+    properties_settings: PropertiesSettings = request.getfixturevalue("properties_settings")
+    database_url: str = request.getfixturevalue("database_url")
+    redis_key_prefix: str = request.getfixturevalue("redis_key_prefix")
     with ProcessGroup() as group:
         redis = start_private_redis(tmp_path, group=group)
         port = free_port()
