@@ -8,12 +8,19 @@ cache warm, authenticated by API key, every middleware on), B = ``benchmarks.bar
 returning the same JSON. wrk drives them interleaved A B A B ..., and the ratio A/B of
 each pair is reported as median and spread. The load generator shares the machine's
 cores with the server: read the ratio, not the absolute numbers.
+
+A second ratio divides the server processes' CPU time per request (``/proc/PID/stat``,
+bare over full): what the throughput ratio would be if both were CPU-bound on a core of
+their own. On a busy machine the throughput ratio also measures scheduling latency (the
+full stack waits for Redis, another process, once per request); the CPU ratio does not.
+Redis's own CPU is not counted (it may be shared with other clients).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import secrets
 import shutil
@@ -21,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -34,20 +42,47 @@ from gauntlet.services.session import ServiceSession
 #: The issue's target: the full stack keeps at least this share of bare throughput.
 TARGET_RATIO = 0.6
 _REQUESTS_PER_SEC = re.compile(r"Requests/sec:\s+([\d.]+)")
+_REQUESTS_DONE = re.compile(r"(\d+) requests in ")
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def wrk(url: str, *, seconds: int, connections: int, headers: dict[str, str]) -> float:
+@dataclass(frozen=True)
+class Run:
+    """One wrk run: throughput and the server's CPU seconds per request."""
+
+    requests_per_s: float
+    cpu_per_request_s: float
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (``/proc/PID/stat`` fields 14, 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def wrk(url: str, *, seconds: int, connections: int, headers: dict[str, str], pid: int) -> Run:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
+    cpu_before = cpu_seconds(pid)
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    cpu_used = cpu_seconds(pid) - cpu_before
     match = _REQUESTS_PER_SEC.search(output)
-    if match is None:
+    done = _REQUESTS_DONE.search(output)
+    if match is None or done is None or int(done.group(1)) == 0:
         raise RuntimeError(f"wrk printed no Requests/sec:\n{output}")
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if non_2xx:
         raise RuntimeError(f"{url}: {non_2xx.group(1)} non-2xx responses; the comparison would be meaningless")
-    return float(match.group(1))
+    return Run(float(match.group(1)), cpu_used / int(done.group(1)))
+
+
+def _app_pid(processes: ProcessGroup) -> int:
+    """The uvicorn process serving the full stack (one worker: the ``app`` process itself)."""
+    for process in processes.processes:
+        if process.name == "app":
+            return process.pid
+    raise RuntimeError("the bundled app process is not in the group")
 
 
 def prepare(base_url: str) -> tuple[str, dict[str, str], dict[str, object]]:
@@ -100,18 +135,25 @@ def main() -> int:
             ))  # fmt: skip
             bare_url = f"http://127.0.0.1:{bare_port}"
             wait_until(lambda: _answers(bare_url + path), 30, "the bare app", process=bare, interval=0.2)
-            ratios = []
+            app_pid = _app_pid(processes)
+            ratios, cpu_ratios = [], []
             for round_number in range(1, args.rounds + 1):
-                full = wrk(target.url + path, seconds=args.seconds, connections=args.connections, headers=headers)
-                baseline = wrk(bare_url + path, seconds=args.seconds, connections=args.connections, headers={})
-                ratios.append(full / baseline)
-                print(f"round {round_number}: full stack {full:8.0f} req/s   bare {baseline:8.0f} req/s   "
-                      f"ratio {full / baseline:.3f}", flush=True)  # fmt: skip
+                full = wrk(target.url + path, seconds=args.seconds, connections=args.connections, headers=headers,
+                           pid=app_pid)  # fmt: skip
+                baseline = wrk(bare_url + path, seconds=args.seconds, connections=args.connections, headers={},
+                               pid=bare.pid)  # fmt: skip
+                ratios.append(full.requests_per_s / baseline.requests_per_s)
+                cpu_ratios.append(baseline.cpu_per_request_s / full.cpu_per_request_s)
+                print(f"round {round_number}: full stack {full.requests_per_s:8.0f} req/s "
+                      f"{full.cpu_per_request_s * 1e6:6.0f} us CPU/req   bare {baseline.requests_per_s:8.0f} req/s "
+                      f"{baseline.cpu_per_request_s * 1e6:6.0f} us CPU/req   ratio {ratios[-1]:.3f}   "
+                      f"CPU ratio {cpu_ratios[-1]:.3f}", flush=True)  # fmt: skip
     median = statistics.median(ratios)
-    spread = (min(ratios), max(ratios))
-    print(f"ratio full/bare: median {median:.3f}, min {spread[0]:.3f}, max {spread[1]:.3f} "
+    print(f"ratio full/bare: median {median:.3f}, min {min(ratios):.3f}, max {max(ratios):.3f} "
           f"over {len(ratios)} interleaved rounds (target >= {TARGET_RATIO}); "
           "wrk and both servers share this machine's cores")  # fmt: skip
+    print(f"CPU ratio (bare/full CPU per request): median {statistics.median(cpu_ratios):.3f}, "
+          f"min {min(cpu_ratios):.3f}, max {max(cpu_ratios):.3f}")  # fmt: skip
     return 0 if median >= TARGET_RATIO else 1
 
 
