@@ -118,8 +118,8 @@ class Observed:
     state: str
 
 
-#: Half of the attempts succeed, so the breaker also closes again.
-answers = st.just("ok") | st.sampled_from(BEHAVIOURS)
+#: Often a success (so the breaker closes again) or a timeout (its own class and label).
+answers = st.sampled_from(["ok", "timeout"]) | st.sampled_from(BEHAVIOURS)
 calls = st.builds(Call, first=answers, then=answers)
 failing_calls = st.builds(Call, first=st.sampled_from(FAILING), then=st.sampled_from(FAILING))
 #: Bursts of failing calls reach the breaker's minimum of 10 calls in the window.
