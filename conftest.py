@@ -46,6 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.register_profile(
             name,
             max_examples=profile.hypothesis_max_examples,
+            derandomize=profile.hypothesis_derandomize,
             # Real services answer in milliseconds to seconds on a shared 2-core machine:
             # per-example deadlines would measure the machine, not the property.
             deadline=None,

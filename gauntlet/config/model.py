@@ -230,6 +230,9 @@ class ProfileSettings(_Section):
 
     suites: tuple[SuiteName, ...] = Field(default=SUITE_NAMES, examples=[["properties", "contract"]])
     hypothesis_max_examples: PositiveInt = Field(default=10, examples=[100])
+    #: Same examples on every run (Hypothesis ``derandomize``): a CI gate must not pass or
+    #: fail by luck of the draw; exploratory profiles draw fresh examples from the seed.
+    hypothesis_derandomize: bool = Field(default=False, examples=[True])
     contract_max_examples: PositiveInt = Field(default=10, examples=[100])
     load_duration_s: PositiveFloat = Field(default=10.0, examples=[60])
     #: pytest-xdist workers per suite ("0" = in one process).
@@ -238,7 +241,9 @@ class ProfileSettings(_Section):
 
 def _default_profiles() -> dict[str, ProfileSettings]:
     return {
-        "ci": ProfileSettings(hypothesis_max_examples=10, contract_max_examples=10, load_duration_s=10),
+        "ci": ProfileSettings(
+            hypothesis_max_examples=10, hypothesis_derandomize=True, contract_max_examples=10, load_duration_s=10
+        ),
         "full": ProfileSettings(hypothesis_max_examples=100, contract_max_examples=200, load_duration_s=120),
     }
 

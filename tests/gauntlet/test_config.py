@@ -54,6 +54,8 @@ def test_profile_keys_override_only_what_they_name(tmp_path):
     config, _ = load_config(cwd=tmp_path, environ={"GAUNTLET_PROFILE": "nightly"})
     assert config.profiles["ci"].hypothesis_max_examples == 3
     assert config.profiles["ci"].contract_max_examples == 10  # untouched built-in value
+    assert config.profiles["ci"].hypothesis_derandomize is True  # the gate's examples stay fixed
+    assert config.profiles["full"].hypothesis_derandomize is False
     assert config.active_profile.load_duration_s == 600
 
 
