@@ -147,8 +147,9 @@ retryable_steps = st.one_of(
     st.builds(Step, status=st.sampled_from(sorted(RETRYABLE_STATUSES)), retry_after=st.integers(1, 12) | st.none()),
     st.builds(Step, error=st.sampled_from([httpx.ConnectError, httpx.ReadTimeout, httpx.ConnectTimeout])),
 )
-final_steps = st.builds(Step, status=st.sampled_from([200, 201, 204, 400, 404, 422]))
-scripts = st.tuples(st.lists(retryable_steps, min_size=1, max_size=7), st.none() | final_steps).map(
+#: Answers that end a call: mostly successes (the first one must end it), or a 4xx.
+final_steps = st.builds(Step, status=st.sampled_from([200, 200, 201, 204, 400, 404, 422]))
+scripts = st.tuples(st.lists(retryable_steps, max_size=7), st.none() | final_steps | final_steps).map(
     lambda parts: [*parts[0], parts[1]] if parts[1] is not None else parts[0] or [Step(status=503)]
 )
 
@@ -205,10 +206,22 @@ def check_retry_loop(build: BuildPolicy) -> None:
     """25: through ``wrap``, at most max_attempts calls, the first success ends it, delays bounded."""
 
     @settings(report_multiple_bugs=False)
-    @given(keywords=policy_keywords(), draws=unit_draws, script=scripts)
+    @given(keywords=policy_keywords(), draws=unit_draws, script=scripts, retry_after=st.integers(1, 12))
     def retries_are_bounded_and_stop_at_success(
-        keywords: dict[str, Any], draws: list[float], script: list[Step]
+        keywords: dict[str, Any], draws: list[float], script: list[Step], retry_after: int
     ) -> None:
+        # The drawn script; its failures followed by a success within max_attempts (so every
+        # example checks that a success ends the call); and a 503 with Retry-After, then 200.
+        failures = [step for step in script if step.error is not None or step.status in RETRYABLE_STATUSES]
+        variants = (
+            script,
+            [*failures[: keywords["max_attempts"] - 1], Step(status=200)],
+            [Step(status=503, retry_after=retry_after), Step(status=200)],
+        )
+        for variant in variants:
+            one_call_keeps_the_rules(keywords, draws, variant)
+
+    def one_call_keeps_the_rules(keywords: dict[str, Any], draws: list[float], script: list[Step]) -> None:
         time = FakeTime()
         policy = build(random=Draws(draws), sleep=time.sleep, clock=time.clock, **keywords)
         upstream = ScriptedTransport(script)

@@ -69,6 +69,22 @@ class RetriesAnyErrorStatusPolicy(RetryPolicy):
         return RetriesAnyErrorStatus(transport, self)
 
 
+class ConfirmsSuccess(RetryTransport):
+    """Calls once more after a success "to confirm it", returning the second answer."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if response.status_code < 300:
+            await response.aclose()
+            return await self.inner.handle_async_request(request)
+        return response
+
+
+class ConfirmsSuccessPolicy(RetryPolicy):
+    def wrap(self, transport: httpx.AsyncBaseTransport) -> RetryTransport:
+        return ConfirmsSuccess(transport, self)
+
+
 class ConflictIsRetryablePolicy(RetryPolicy):
     """Calls every 4xx retryable ("maybe it was a race")."""
 
@@ -121,6 +137,12 @@ def test_retry_loop_fails_when_retry_after_is_ignored() -> None:
 def test_retry_loop_fails_with_one_attempt_too_many() -> None:
     with pytest.raises(AssertionError, match="upstream calls with max_attempts="):
         check_retry_loop(builder(OneAttemptTooManyPolicy))
+
+
+@pytest.mark.mutant(25)
+def test_retry_loop_fails_when_a_success_is_called_again() -> None:
+    with pytest.raises(AssertionError, match=r"the call went on after attempt|upstream calls with max_attempts="):
+        check_retry_loop(builder(ConfirmsSuccessPolicy))
 
 
 @pytest.mark.mutant(29)
