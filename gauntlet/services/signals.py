@@ -39,6 +39,11 @@ def install_signal_handlers(*, keep_custom: bool = False) -> Callable[[], None]:
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     previous: dict[signal.Signals, _Handler] = {}
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # Started in the background by a non-interactive shell (`gauntlet serve &` in a CI
+        # script), SIGINT arrives ignored; the documented way to stop us is Ctrl-C/SIGINT.
+        previous[signal.SIGINT] = signal.SIG_IGN
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in EXIT_SIGNALS:
         current = signal.getsignal(signum)
         if keep_custom and current not in (signal.SIG_DFL, None, _exit_on_signal):

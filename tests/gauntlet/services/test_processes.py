@@ -2,6 +2,7 @@
 
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -87,3 +88,27 @@ def test_log_goes_to_a_file_named_after_the_process(tmp_path):
         process.start()
         wait_until(lambda: not process.alive(), 30, "the echoer to exit")
     assert (tmp_path / "echoer.log").read_text() == "hello log\n"
+
+
+def test_sigint_inherited_as_ignored_still_interrupts(tmp_path):
+    # What a background job of a non-interactive shell gets (`gauntlet serve &` in a script).
+    script = tmp_path / "child.py"
+    script.write_text(
+        "import sys, time\n"
+        "from gauntlet.services.signals import install_signal_handlers\n"
+        "install_signal_handlers()\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    # `trap '' INT` then exec: the interpreter starts with SIGINT ignored.
+    child = subprocess.Popen(
+        ["sh", "-c", f"trap '' INT; exec {sys.executable} {script}"], stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+    child.send_signal(signal.SIGINT)
+    try:
+        assert child.wait(timeout=30) == -signal.SIGINT  # KeyboardInterrupt, not ignored
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
