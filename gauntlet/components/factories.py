@@ -91,7 +91,7 @@ def import_object(path: str) -> Any:
     return obj
 
 
-def build_component(name: str, configured: Mapping[str, str], **kwargs: Any) -> Any:
+def build_component(name: str, configured: Mapping[str, str], /, **kwargs: Any) -> Any:
     """Build component ``name`` and check it satisfies its protocol."""
     path = factory_path(name, configured)
     component = load_factory(name, path)(**kwargs)

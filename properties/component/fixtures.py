@@ -8,7 +8,7 @@ from gauntlet.components.factories import build_component, factory_path
 from gauntlet.config.model import GauntletConfig
 
 
-def component(config: GauntletConfig, name: str, **kwargs: Any) -> Any:
+def component(config: GauntletConfig, name: str, /, **kwargs: Any) -> Any:
     """The component ``name`` as configured (the reference app's by default)."""
     return build_component(name, config.components, **kwargs)
 
