@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from hypothesis import strategies as st
 
 from gauntlet.components.protocols import QueryAnalyzer
@@ -74,6 +75,52 @@ async def check_plan_analysis_sqlite(make_analyzer: Callable[[], Any], path: Pat
             f"expected exactly one suggestion: index {table}({column}); got {before.suggestions}"
         )
         index = _create_index(path, table, column)
+        after = await _analyze(make_analyzer, sql)
+        assert table in after.index_scans, f"index {index} exists but no index use reported: {after}"
+        assert table not in after.full_scans, f"full scan still reported with {index}: {after}"
+        assert not after.suggestions, f"suggestion despite existing index {index}: {after.suggestions}"
+
+    await run_given(full_scan_then_index, table=tables, columns=column_sets, pick=st.integers(0, 3))
+
+
+#: Rows per PostgreSQL scratch table: with ANALYZE the planner prefers an index at this size.
+PG_ROWS = 5000
+
+
+def _pg_create_table(url: str, table: str, columns: list[str]) -> None:
+    cols = ", ".join(f"{c} integer" for c in columns)
+    fills = ", ".join(f"(g * {k + 7}) % 4999" for k in range(len(columns)))
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(f"CREATE TABLE {table} (id serial PRIMARY KEY, {cols})")
+        db.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {fills} FROM generate_series(1, {PG_ROWS}) g"  # noqa: S608 - generated identifiers
+        )
+        db.execute(f"ANALYZE {table}")
+
+
+def _pg_create_index(url: str, table: str, column: str) -> str:
+    name = f"ix_{table}_{column}"
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(f"CREATE INDEX {name} ON {table} ({column})")
+        db.execute(f"ANALYZE {table}")
+    return name
+
+
+async def check_plan_analysis_postgres(make_analyzer: Callable[[], Any], url: str) -> None:
+    """1 on PostgreSQL (a fresh database of the caller's): same two reports as on SQLite."""
+    serial = itertools.count()
+
+    async def full_scan_then_index(table: str, columns: list[str], pick: int) -> None:
+        table = f"{table}_{next(serial)}"
+        column = columns[pick % len(columns)]
+        _pg_create_table(url, table, columns)
+        sql = f"SELECT id, {', '.join(columns)} FROM {table} WHERE {column} = :value"  # noqa: S608 - generated identifiers
+        before = await _analyze(make_analyzer, sql)
+        assert table in before.full_scans, f"no full scan of {table} reported without an index: {before}"
+        assert _suggested(before) == [(table, (column,))], (
+            f"expected exactly one suggestion: index {table}({column}); got {before.suggestions}"
+        )
+        index = _pg_create_index(url, table, column)
         after = await _analyze(make_analyzer, sql)
         assert table in after.index_scans, f"index {index} exists but no index use reported: {after}"
         assert table not in after.full_scans, f"full scan still reported with {index}: {after}"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from properties.component.query_plans import check_plan_analysis_sqlite
+from gauntlet.services.postgres import create_database, drop_database
+from properties.component.query_plans import check_plan_analysis_postgres, check_plan_analysis_sqlite
 from reference_app.query_analyzer import IndexSuggestion, PlanReport, QueryAnalyzer, build
 
 
@@ -43,3 +45,21 @@ def _maker(cls: type[QueryAnalyzer], path: Path) -> Any:
 async def test_plan_analysis_fails_on_broken_analyzers(mutant: type[QueryAnalyzer], tmp_path: Path) -> None:
     with pytest.raises(AssertionError, match="suggestion"):
         await check_plan_analysis_sqlite(_maker(mutant, tmp_path / "plans.db"), tmp_path / "plans.db")
+
+
+@pytest.mark.mutant(1)
+async def test_postgres_plan_analysis_fails_on_a_wrong_column(database_url: str) -> None:
+    name = f"gauntlet_p1m_{secrets.token_hex(4)}"
+    url = create_database(database_url, name)
+
+    def make() -> QueryAnalyzer:
+        reference = build(database_url=url)
+        mutant = SuggestsPrimaryKey.__new__(SuggestsPrimaryKey)
+        mutant.__dict__.update(reference.__dict__)
+        return mutant
+
+    try:
+        with pytest.raises(AssertionError, match="suggestion"):
+            await check_plan_analysis_postgres(make, url)
+    finally:
+        drop_database(database_url, name)
