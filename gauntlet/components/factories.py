@@ -23,6 +23,7 @@ COMPONENT_PROTOCOLS: dict[str, type[Any]] = {
     "redactor": protocols.Redactor,
     "query_analyzer": protocols.QueryAnalyzer,
     "logging": protocols.LogConfigurator,
+    "error_logging_app": protocols.ErrorLoggingApp,
     "migrations": protocols.Migrations,
     "retry_policy": protocols.RetryPolicy,
     "breaker": protocols.CircuitBreaker,
@@ -42,6 +43,7 @@ DEFAULT_FACTORIES: dict[str, str] = {
     # Generic adapters in gauntlet/, pointed at the reference app by import-path strings.
     "logging": "gauntlet.components.structlog_logging:build",
     "migrations": "gauntlet.components.alembic_migrations:build",
+    "error_logging_app": "reference_app.http.error_logging_app:ErrorLoggingApp",
     "retry_policy": "reference_app.resilience:build_retry_policy",
     "breaker": "reference_app.resilience:build_breaker",
     "upstream_client": "reference_app.resilience:build_upstream_client",

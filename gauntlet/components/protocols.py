@@ -109,6 +109,21 @@ class LogConfigurator(Protocol):
 
 
 @runtime_checkable
+class ErrorLoggingApp(Protocol):
+    """The app's HTTP error path with its logging (property 30).
+
+    ``build`` configures the app's logging to write JSON lines to ``stream`` and returns
+    an ASGI app with the app's middleware, exception handling and these probe routes:
+    ``GET /items/{item_id}`` (integer id: 200, else 422), ``POST /items`` (JSON
+    ``{"name": str}``: 201, invalid 422, name ``"taken"`` 409), ``GET /private`` (401
+    without ``Authorization``), ``GET /boom`` (raises: 500); other paths 404, other
+    methods 405. The request's ``X-Request-ID`` is the records' ``correlation_id``.
+    """
+
+    def build(self, *, stream: TextIO) -> Callable[..., Awaitable[None]]: ...
+
+
+@runtime_checkable
 class Migrations(Protocol):
     """Schema migrations of the app (property 36), run against a PostgreSQL URL.
 
