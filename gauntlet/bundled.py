@@ -106,7 +106,7 @@ class BundledApp:
         wait_until(lambda: _answers(f"{url}/health/ready"), self.settings.startup_timeout_s,
                    f"the reference app at {url} to be ready", process=app, interval=0.2)  # fmt: skip
         self._start_worker(module)
-        return Target(url=url, kind="bundled", openapi=f"{url}/openapi.json", headers={})
+        return Target(url=url, kind="bundled", openapi=f"{url}/openapi.json", headers={}, log_file=str(app.log_path))
 
     def _start_worker(self, module: str) -> ManagedProcess:
         """The background-job worker, after the app (which migrated the database)."""

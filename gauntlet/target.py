@@ -27,6 +27,8 @@ class Target:
     kind: Literal["bundled", "external"]
     openapi: str
     headers: dict[str, str] = field(default_factory=dict)
+    #: The app's JSON-lines log when the harness knows it (the bundled app's process log).
+    log_file: str | None = None
 
 
 def parse_headers(lines: tuple[str, ...] | list[str]) -> dict[str, str]:

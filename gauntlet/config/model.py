@@ -201,6 +201,10 @@ class PropertiesSettings(_Section):
     compression_threshold_bytes: int = Field(default=1024, ge=0, examples=[1024])
     metrics_path: str = Field(default="/metrics", examples=["/metrics"])
     request_id_header: str = Field(default="X-Request-ID", examples=["X-Request-ID"])
+    log_file: str | None = Field(
+        default=None, description="The target's JSON-lines log, read by property 30 (http); unset for a "
+        "--target skips it (the bundled app's own log is used otherwise).", examples=["/var/log/app/app.jsonl"],
+    )  # fmt: skip
     security_headers: tuple[str, ...] = Field(
         default=("Strict-Transport-Security", "Content-Security-Policy", "X-Content-Type-Options",
                  "X-Frame-Options", "Referrer-Policy", "Permissions-Policy"),
