@@ -31,6 +31,7 @@ COMPONENT_PROTOCOLS: dict[str, type[Any]] = {
     "rate_limiter": protocols.RateLimiter,
     "startup_wait": protocols.StartupWait,
     "alert_evaluator": protocols.AlertEvaluator,
+    "request_metrics": protocols.RequestMetrics,
     "audit_log": protocols.AuditLog,
     "task_queue": protocols.TaskQueue,
 }
@@ -50,6 +51,7 @@ DEFAULT_FACTORIES: dict[str, str] = {
     "rate_limiter": "reference_app.ratelimit:build",
     "startup_wait": "reference_app.db.wait:build",
     "alert_evaluator": "reference_app.alerting:build_evaluator",
+    "request_metrics": "reference_app.http.request_metrics_component:build",
     "audit_log": "reference_app.audit.store:build",
     # Probe jobs on the app's own TrackedTask base, run by a worker process of their own.
     "task_queue": "reference_app.tasks.component:build",

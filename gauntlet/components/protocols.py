@@ -342,6 +342,21 @@ class AlertEvaluator(Protocol):
     def firing(self) -> Sequence[str]: ...
 
 
+@runtime_checkable
+class RequestMetrics(Protocol):
+    """Per-request HTTP metrics (property 21, component level).
+
+    ``wrap(app)`` returns the ASGI ``app`` with the request metrics middleware around it;
+    ``exposition()`` is the Prometheus text of ``http_requests_total{method,route,status}``
+    and ``http_request_duration_seconds{method,route}`` so far (what ``GET /metrics`` serves).
+    ``route`` must be the matched route's template, never the raw path. No factory keywords.
+    """
+
+    def wrap(self, app: Any) -> Any: ...
+
+    def exposition(self) -> str: ...
+
+
 class AuditVerification(Protocol):
     @property
     def ok(self) -> bool: ...
