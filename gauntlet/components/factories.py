@@ -32,6 +32,7 @@ COMPONENT_PROTOCOLS: dict[str, type[Any]] = {
     "startup_wait": protocols.StartupWait,
     "alert_evaluator": protocols.AlertEvaluator,
     "request_metrics": protocols.RequestMetrics,
+    "correlation": protocols.CorrelationIds,
     "audit_log": protocols.AuditLog,
     "task_queue": protocols.TaskQueue,
 }
@@ -52,6 +53,7 @@ DEFAULT_FACTORIES: dict[str, str] = {
     "startup_wait": "reference_app.db.wait:build",
     "alert_evaluator": "reference_app.alerting:build_evaluator",
     "request_metrics": "reference_app.http.request_metrics_component:build",
+    "correlation": "reference_app.http.correlation_component:build",
     "audit_log": "reference_app.audit.store:build",
     # Probe jobs on the app's own TrackedTask base, run by a worker process of their own.
     "task_queue": "reference_app.tasks.component:build",

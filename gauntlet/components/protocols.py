@@ -109,6 +109,23 @@ class LogConfigurator(Protocol):
 
 
 @runtime_checkable
+class CorrelationIds(Protocol):
+    """The app's correlation id middleware (property 32, component level).
+
+    ``wrap(app)`` returns the ASGI ``app`` behind the middleware: a valid incoming
+    ``X-Request-ID`` (``^[A-Za-z0-9._-]{1,128}$``) becomes the request's id, anything else
+    is replaced by a fresh one; the id is echoed in the response's ``X-Request-ID`` and is
+    in the log context (see ``LogConfigurator``) while the request is handled.
+    ``outgoing_headers(scope)``, called by a handler inside ``app``, gives the headers the
+    app adds to the HTTP calls it makes for that request. No factory keywords.
+    """
+
+    def wrap(self, app: Any) -> Any: ...
+
+    def outgoing_headers(self, scope: Mapping[str, Any]) -> Mapping[str, str]: ...
+
+
+@runtime_checkable
 class ErrorLoggingApp(Protocol):
     """The app's HTTP error path with its logging (property 30).
 
