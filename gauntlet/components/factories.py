@@ -35,6 +35,7 @@ COMPONENT_PROTOCOLS: dict[str, type[Any]] = {
     "correlation": protocols.CorrelationIds,
     "audit_log": protocols.AuditLog,
     "task_queue": protocols.TaskQueue,
+    "repository": protocols.Repository,
 }
 #: The reference app's own factories, used when ``[components]`` does not name one.
 DEFAULT_FACTORIES: dict[str, str] = {
@@ -57,6 +58,8 @@ DEFAULT_FACTORIES: dict[str, str] = {
     "audit_log": "reference_app.audit.store:build",
     # Probe jobs on the app's own TrackedTask base, run by a worker process of their own.
     "task_queue": "reference_app.tasks.component:build",
+    # Incidents as records: the app's repositories, its migrations and its cursor codec.
+    "repository": "reference_app.repositories.component:build",
 }
 
 

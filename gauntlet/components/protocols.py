@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol, TextIO, TypeVar, runtime_checkable
 
 T = TypeVar("T")
@@ -476,3 +476,96 @@ class TaskQueue(Protocol):
     def history(self, task_id: str) -> Sequence[TaskEvent]: ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class RecordDraft:
+    """A row the harness asks a :class:`Repository` to store (properties 2–5)."""
+
+    #: Timezone-aware; with ``id`` it is the listing's sort key.
+    created_at: datetime
+    #: One of ``Repository.categories``: the filterable, groupable column (a status...).
+    category: str
+    #: Words separated by spaces: what the text search matches.
+    text: str
+
+
+@dataclass(frozen=True)
+class CapturedStatement:
+    """One SQL statement as the driver sent it: ``$n`` placeholders, positional parameters."""
+
+    sql: str
+    parameters: Sequence[Any] = ()
+
+
+class StoredRecord(Protocol):
+    """A stored row: ``id`` orders in Python as in the database (``uuid.UUID``, ``int``, ``str``)."""
+
+    @property
+    def id(self) -> Any: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def category(self) -> str: ...
+
+
+class RecordPage(Protocol):
+    @property
+    def items(self) -> Sequence[StoredRecord]: ...
+
+    #: None exactly on the last page.
+    @property
+    def next_cursor(self) -> str | None: ...
+
+
+@runtime_checkable
+class Repository(Protocol):
+    """The repository layer of a PostgreSQL-backed app over records of one owner (properties 2–5).
+
+    Every read and write is scoped to an owner (``new_owner``). ``list_page`` serves up to
+    ``limit`` records after ``cursor`` (None: the first page) in ``order``:
+    ``"newest_first"`` is (created_at, id) descending, ``"oldest_first"`` ascending; it
+    keeps only ``category`` when given and, with ``text``, records whose text contains
+    that word. A malformed, tampered or mismatched cursor raises ``ValueError`` (or a
+    subclass). ``counts_per_day`` counts the owner's records per (UTC calendar day of
+    ``created_at``, category), in SQL. ``insert_many`` stores drafts as they are
+    (seeding); ``create`` is the app's own create path (it may set ``created_at`` itself).
+    ``capture()`` records, while open, every statement the repository sends, with its
+    parameters as the driver sent them (PostgreSQL ``$n`` placeholders, asyncpg style).
+    Factory keyword: ``database_url`` (an empty PostgreSQL database; ``prepare`` creates
+    the schema, e.g. by migrating to head).
+    """
+
+    categories: Sequence[str]
+    orders: Sequence[str]
+
+    async def prepare(self) -> None: ...
+
+    async def new_owner(self) -> Any: ...
+
+    async def insert_many(self, owner: Any, drafts: Sequence[RecordDraft]) -> Sequence[StoredRecord]: ...
+
+    async def create(self, owner: Any, draft: RecordDraft) -> StoredRecord: ...
+
+    async def get(self, owner: Any, record_id: Any) -> StoredRecord | None: ...
+
+    async def list_page(
+        self,
+        owner: Any,
+        *,
+        limit: int,
+        cursor: str | None,
+        order: str,
+        category: str | None = None,
+        text: str | None = None,
+    ) -> RecordPage: ...
+
+    async def delete(self, owner: Any, record_id: Any) -> bool: ...
+
+    async def counts_per_day(self, owner: Any) -> Mapping[tuple[date, str], int]: ...
+
+    def capture(self) -> AbstractContextManager[Sequence[CapturedStatement]]: ...
+
+    async def aclose(self) -> None: ...

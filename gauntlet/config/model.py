@@ -199,6 +199,10 @@ class PropertiesSettings(_Section):
         "default: every operation documenting a 202 response).", examples=[["POST /api/v1/exports"]],
     )  # fmt: skip
     compression_threshold_bytes: int = Field(default=1024, ge=0, examples=[1024])
+    seq_scan_max_rows: int = Field(
+        default=1000, ge=1, description="Property 2: a sequential scan is accepted only on tables of at most this "
+        "many rows (the property seeds a table four times larger).", examples=[1000],
+    )  # fmt: skip
     metrics_path: str = Field(default="/metrics", examples=["/metrics"])
     request_id_header: str = Field(default="X-Request-ID", examples=["X-Request-ID"])
     log_file: str | None = Field(

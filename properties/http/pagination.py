@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import base64
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from properties.cursors import tampered
 from properties.http.budget import over_http
 from properties.http.data import all_items, create_item, ensure_items
 from properties.http.openapi import Operation
@@ -218,21 +218,6 @@ def check_cursor_walk(http: HttpTarget) -> None:
                 http.call("DELETE", delete.path.replace(delete.path[delete.path.rindex("{") :], str(item["id"])))
 
     walks_see_every_row_once()
-
-
-def tampered(cursor: str) -> st.SearchStrategy[str]:
-    """Cursors a client could send after changing a real one, and plain garbage."""
-    raw = cursor.encode()
-    return st.one_of(
-        st.integers(0, max(len(cursor) - 1, 0)).flatmap(
-            lambda i: st.sampled_from("AZaz09-_.=").filter(lambda c: c != cursor[i]).map(
-                lambda c: cursor[:i] + c + cursor[i + 1:])),
-        st.integers(0, max(len(cursor) - 1, 0)).map(lambda n: cursor[:n]),
-        st.text(min_size=1, max_size=600),
-        st.binary(max_size=300).map(lambda b: base64.urlsafe_b64encode(b).decode()),
-        st.just(base64.urlsafe_b64encode(raw[::-1]).decode()),
-        st.just(cursor + cursor),
-    ).filter(lambda c: c != cursor)  # fmt: skip
 
 
 def check_bad_cursors_are_refused(http: HttpTarget) -> None:

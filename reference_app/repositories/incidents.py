@@ -54,8 +54,10 @@ class IncidentRepository:
         limit: int,
         after: Keyset | None,
         filters: IncidentFilter,
+        descending: bool = True,
     ) -> Sequence[Incident]:
-        """Up to ``limit + 1`` rows in (created_at DESC, id DESC) order after ``after``.
+        """Up to ``limit + 1`` rows in (created_at, id) order after ``after``: newest first
+        (the API's order) unless ``descending`` is False.
 
         The extra row only tells the caller whether another page exists.
         """
@@ -64,10 +66,16 @@ class IncidentRepository:
             statement = statement.where(Incident.status == filters.status)
         if filters.q:
             statement = statement.where(self._matches(filters.q))
+        key = tuple_(Incident.created_at, Incident.id)
         if after is not None:
             # Row-value comparison: one index range scan, no OFFSET (spec: Pagination).
-            statement = statement.where(tuple_(Incident.created_at, Incident.id) < tuple_(after.created_at, after.id))
-        statement = statement.order_by(Incident.created_at.desc(), Incident.id.desc()).limit(limit + 1)
+            boundary = tuple_(after.created_at, after.id)
+            statement = statement.where(key < boundary if descending else key > boundary)
+        if descending:
+            statement = statement.order_by(Incident.created_at.desc(), Incident.id.desc())
+        else:
+            statement = statement.order_by(Incident.created_at, Incident.id)
+        statement = statement.limit(limit + 1)
         return (await self._session.execute(statement)).scalars().all()
 
     async def create(
