@@ -47,7 +47,9 @@ def evaluate(document: RunDocument, policy: GateSettings, requested: tuple[Suite
         else:
             reasons.append(VerdictReason(rule=f"suite {name}", level="ok", message=summary))
         if suite.properties is not None and suite.properties.properties:
-            reasons.append(_properties_reason(suite.properties, level))
+            reason = _properties_reason(suite.properties, level, bundled=document.meta.target.kind == "bundled")
+            reasons.append(reason)
+            failed = failed or reason.level == "fail"
     exit_code = 2 if could_not_run else 1 if failed else 0
     return Verdict(passed=exit_code == 0, exit_code=exit_code, reasons=reasons)
 
@@ -56,10 +58,11 @@ def could_not_run(message: str) -> Verdict:
     return Verdict(passed=False, exit_code=2, reasons=[VerdictReason(rule="run", level="fail", message=message)])
 
 
-def _properties_reason(section: PropertiesSection, level: str) -> VerdictReason:
+def _properties_reason(section: PropertiesSection, level: str, *, bundled: bool) -> VerdictReason:
     """One line per run on the properties themselves: which (property, level) pairs failed
-    or did not run. Failures already fail the suite; a skipped property is a warning, so a
-    property that silently stopped running is visible in every report."""
+    or did not run. Failures already fail the suite. On the bundled app every property
+    level can run, so one that did not fails the gate too; against a deployment some
+    cannot (its Redis is not ours to stop): a warning, visible in every report."""
     failed = [f"{p.id}/{p.level}" for p in section.properties if p.outcome in (Outcome.FAILED, Outcome.ERROR)]
     skipped = [f"{p.id}/{p.level}" for p in section.properties if p.outcome == Outcome.SKIPPED]
     passed = len(section.properties) - len(failed) - len(skipped)
@@ -68,5 +71,5 @@ def _properties_reason(section: PropertiesSection, level: str) -> VerdictReason:
         message += f"; failed: {', '.join(failed)}"
     if skipped:
         message += f"; not run: {', '.join(skipped)}"
-    verdict_level = level if failed else "warn" if skipped else "ok"
+    verdict_level = level if failed or (skipped and bundled) else "warn" if skipped else "ok"
     return VerdictReason(rule="properties", level=verdict_level, message=message)

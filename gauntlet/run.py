@@ -49,6 +49,7 @@ def execute(
                 result = run_suite(
                     name, run_dir, env=env, seed=config.seed,
                     workers=config.active_profile.workers, extra_args=pytest_args,
+                    timeout_s=config.active_profile.suite_timeout_s,
                 )  # fmt: skip
             progress.line(f"suite {name}: {result.status.value}")
             results[name] = result
@@ -117,12 +118,17 @@ def suite_environment(config: GauntletConfig, target: Target, services_env: dict
     """What a suite's pytest process needs to reach the same target and services."""
     headers = [f"{name}: {value}" for name, value in target.headers.items()]
     extra: dict[str, str] = {}
-    if target.kind == "bundled" and not config.properties.cors_allowed_origins:
-        # The suites see the bundled app as a plain URL: tell property E3 what it allows.
-        from gauntlet.bundled import allowed_origins
+    if target.kind == "bundled":
+        # The suites reach the bundled app by its URL; they are told it is ours, so the
+        # fault-injecting properties start private copies of it, as under plain pytest.
+        extra["GAUNTLET_TARGET__BUNDLED"] = "true"
+        if target.log_file and not config.properties.log_file:
+            extra["GAUNTLET_PROPERTIES__LOG_FILE"] = target.log_file  # property 30 (http)
+        if not config.properties.cors_allowed_origins:
+            from gauntlet.bundled import allowed_origins
 
-        if origins := allowed_origins(config.target):
-            extra["GAUNTLET_PROPERTIES__CORS_ALLOWED_ORIGINS"] = json.dumps(list(origins))
+            if origins := allowed_origins(config.target):  # property E3's allowed half
+                extra["GAUNTLET_PROPERTIES__CORS_ALLOWED_ORIGINS"] = json.dumps(list(origins))
     return {
         "GAUNTLET_PROFILE": config.profile,
         "GAUNTLET_SEED": str(config.seed),

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from gauntlet.rundoc.model import SuiteResult, SuiteStatus
 from gauntlet.rundoc.store import RESULTS_DIR, write_suite_result
 
+#: Seconds a suite stopped for its time limit gets to clean up before it is killed.
+STOP_GRACE_S = 30.0
 #: pytest's own exit codes (pytest.ExitCode), which mean "the suite itself could not run".
 PYTEST_COULD_NOT_RUN = {2: "interrupted", 3: "internal error", 4: "usage error"}
 
@@ -45,8 +49,14 @@ def run_suite(
     workers: int = 0,
     extra_args: tuple[str, ...] = (),
     log_dir: Path | None = None,
+    timeout_s: float | None = None,
 ) -> SuiteResult:
-    """Run suite ``name`` as ``python -m pytest <dir>``; returns what it recorded."""
+    """Run suite ``name`` as ``python -m pytest <dir>``; returns what it recorded.
+
+    A suite still running after ``timeout_s`` (the profile's ``suite_timeout_s``) is
+    stopped (SIGINT: pytest tears its fixtures down, stopping what they started; then
+    SIGKILL) and recorded as an error.
+    """
     started = datetime.now(UTC)
     directory = suite_directory(name)
     if directory is None or not has_tests(directory):
@@ -69,11 +79,19 @@ def run_suite(
     result_path = run_dir / RESULTS_DIR / f"{name}.json"
     result_path.unlink(missing_ok=True)
     with open(log_dir / f"{name}.log", "wb") as log:
-        completed = subprocess.run(
-            command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, check=False
+        returncode = _run_bounded(command, env={**os.environ, **env}, log=log, timeout_s=timeout_s)
+    if returncode is None:
+        result = SuiteResult(
+            name=name,
+            status=SuiteStatus.ERROR,
+            started_at=started,
+            finished_at=datetime.now(UTC),
+            error=f"stopped after {timeout_s:g} s, the profile's suite_timeout_s; see {log_dir / (name + '.log')}",
         )
-    if completed.returncode in PYTEST_COULD_NOT_RUN or not result_path.is_file():
-        reason = PYTEST_COULD_NOT_RUN.get(completed.returncode, f"exit status {completed.returncode}")
+        write_suite_result(run_dir, result)
+        return result
+    if returncode in PYTEST_COULD_NOT_RUN or not result_path.is_file():
+        reason = PYTEST_COULD_NOT_RUN.get(returncode, f"exit status {returncode}")
         result = SuiteResult(
             name=name,
             status=SuiteStatus.ERROR,
@@ -84,3 +102,22 @@ def run_suite(
         write_suite_result(run_dir, result)
         return result
     return SuiteResult.model_validate_json(result_path.read_text(encoding="utf-8"))
+
+
+def _run_bounded(command: list[str], *, env: Mapping[str, str], log: BinaryIO, timeout_s: float | None) -> int | None:
+    """The command's exit status, or None when it outlived ``timeout_s`` and was stopped."""
+    process = subprocess.Popen(command, env=dict(env), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        return process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        return None
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise

@@ -74,7 +74,8 @@ def external_target(settings: TargetSettings) -> Target:
     url = settings.url.rstrip("/")
     probe(url, settings.probe_timeout_s)
     openapi = settings.openapi or urljoin(url + "/", "openapi.json")
-    return Target(url=url, kind="external", openapi=openapi, headers=request_headers(settings))
+    kind: Literal["bundled", "external"] = "bundled" if settings.bundled else "external"
+    return Target(url=url, kind=kind, openapi=openapi, headers=request_headers(settings))
 
 
 def probe(url: str, timeout_s: float) -> None:

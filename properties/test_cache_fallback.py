@@ -82,7 +82,7 @@ def app_on_private_redis(
     gauntlet_config: GauntletConfig, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[tuple[HttpTarget, PausedProcess]]:
     """The bundled app, started by this test on a private redis-server it may pause."""
-    if gauntlet_config.target.url:
+    if gauntlet_config.target.external:
         pytest.skip(
             f"property 10 (http) cannot run against --target {gauntlet_config.target.url}: it must make the "
             "target's Redis fail and come back, and the harness controls only the Redis of an app it starts "

@@ -31,7 +31,7 @@ REQUEST_TIMEOUT_S = 30.0
 
 @pytest.fixture
 def private_dependencies(gauntlet_config: GauntletConfig, tmp_path: Path) -> Iterator[PrivateDependencies]:
-    if gauntlet_config.target.url:
+    if gauntlet_config.target.external:
         pytest.skip("--target: the target's dependencies are not ours to stop; connection retry is not checked")
     with ProcessGroup() as group:
         yield start_private_dependencies(tmp_path, group)

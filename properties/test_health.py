@@ -37,7 +37,7 @@ def outage_app(
     gauntlet_config: GauntletConfig, properties_settings: PropertiesSettings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[HttpTarget, PrivateDependencies, ManagedProcess]]:
     """The bundled app in a process of its own, on private PostgreSQL and Redis."""
-    if gauntlet_config.target.url:
+    if gauntlet_config.target.external:
         pytest.skip(NO_DEPENDENCY_CONTROL)
     workdir = tmp_path_factory.mktemp("e5-outage")
     with ProcessGroup() as group:

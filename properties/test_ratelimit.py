@@ -48,7 +48,7 @@ def rate_limited(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[HttpTarget, dict[str, int] | None]]:
     """--target: the target as it is. Bundled: ``--workers 2`` with tight limits, its own Redis prefix."""
-    if gauntlet_config.target.url:
+    if gauntlet_config.target.external:
         with httpx.Client(base_url=gauntlet_config.target.url, timeout=REQUEST_TIMEOUT_S) as client:
             yield connect(client, properties_settings, openapi=gauntlet_config.target.openapi or "/openapi.json"), None
         return

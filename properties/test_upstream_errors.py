@@ -94,7 +94,7 @@ def _ready(url: str) -> bool:
 
 @pytest.mark.property(26, level="http")
 def test_exhausted_retries_answer_a_classified_problem(gauntlet_config: GauntletConfig, request: Any) -> None:
-    if gauntlet_config.target.url:
+    if gauntlet_config.target.external:
         http: HttpTarget = request.getfixturevalue("http")
         try:
             statuses = check_upstream_errors(http)

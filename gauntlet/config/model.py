@@ -67,6 +67,16 @@ class TargetSettings(_Section):
     )
     startup_timeout_s: PositiveFloat = Field(default=60.0, examples=[60])
     probe_timeout_s: PositiveFloat = Field(default=5.0, examples=[5])
+    bundled: bool = Field(
+        default=False,
+        description="Set by `gauntlet run`/`gate` for its suites: url is the bundled app this run started, so "
+        "suites may start private copies of it to inject faults (with a deployment of yours, leave it unset).",
+    )
+
+    @property
+    def external(self) -> bool:
+        """A deployment that is not ours: its dependencies cannot be stopped, its code not started."""
+        return self.url is not None and not self.bundled
 
 
 class ServicesSettings(_Section):
@@ -245,6 +255,8 @@ class ProfileSettings(_Section):
     load_duration_s: PositiveFloat = Field(default=10.0, examples=[60])
     #: pytest-xdist workers per suite ("0" = in one process).
     workers: int = Field(default=0, ge=0, examples=[2])
+    #: What the gate allows one suite: past it the suite is stopped and the run cannot pass (exit 2).
+    suite_timeout_s: PositiveFloat = Field(default=900.0, examples=[900])
 
 
 def _default_profiles() -> dict[str, ProfileSettings]:
@@ -252,7 +264,9 @@ def _default_profiles() -> dict[str, ProfileSettings]:
         "ci": ProfileSettings(
             hypothesis_max_examples=10, hypothesis_derandomize=True, contract_max_examples=10, load_duration_s=10
         ),
-        "full": ProfileSettings(hypothesis_max_examples=100, contract_max_examples=200, load_duration_s=120),
+        "full": ProfileSettings(
+            hypothesis_max_examples=100, contract_max_examples=200, load_duration_s=120, suite_timeout_s=4 * 3600
+        ),
     }
 
 

@@ -20,9 +20,9 @@ from gauntlet.rundoc.model import (
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
-def document(*suites: SuiteResult) -> RunDocument:
+def document(*suites: SuiteResult, kind: str = "external") -> RunDocument:
     meta = RunMeta(
-        run_id="r1", tool_version="0", target=TargetInfo(url="http://t", kind="external"), git_sha=None,
+        run_id="r1", tool_version="0", target=TargetInfo(url="http://t", kind=kind), git_sha=None,
         host=HostFingerprint(hostname="h", platform="p", python="3.11", cpu_count=2, cpu_model="c", memory_bytes=1),
         profile="ci", seed=0, started_at=NOW,
     )  # fmt: skip
@@ -97,7 +97,7 @@ def test_properties_line_names_failed_and_skipped_property_levels():
     assert verdict.exit_code == 1
 
 
-def test_a_skipped_property_level_is_a_warning_not_a_failure():
+def test_a_skipped_property_level_of_a_deployment_is_a_warning_not_a_failure():
     from gauntlet.rundoc.model import PropertiesSection, PropertyResult
 
     props = suite("properties", Outcome.PASSED, Outcome.SKIPPED)
@@ -111,3 +111,21 @@ def test_a_skipped_property_level_is_a_warning_not_a_failure():
     line = next(r for r in verdict.reasons if r.rule == "properties")
     assert line.level == "warn"
     assert verdict.exit_code == 0
+
+
+def test_on_the_bundled_app_a_skipped_property_level_fails_the_gate():
+    # Every level can run on the app the run started: a skip there means a property
+    # silently stopped being checked.
+    from gauntlet.rundoc.model import PropertiesSection, PropertyResult
+
+    props = suite("properties", Outcome.PASSED, Outcome.SKIPPED)
+    props.properties = PropertiesSection(
+        properties=[
+            PropertyResult(id="6", level="component", outcome=Outcome.PASSED, duration_s=0.1),
+            PropertyResult(id="10", level="http", outcome=Outcome.SKIPPED, duration_s=0.1),
+        ]
+    )
+    verdict = evaluate(document(props, kind="bundled"), GateSettings(), ("properties",))
+    line = next(r for r in verdict.reasons if r.rule == "properties")
+    assert (line.level, line.message) == ("fail", "1 of 2 property levels passed; not run: 10/http")
+    assert verdict.exit_code == 1
