@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
@@ -267,7 +267,8 @@ def fresh_idempotency_keys(context: Any, case: Case[Any], kwargs: dict[str, Any]
     ``before_call`` hooks can only be global, and this module holds the global registrations.
     """
     for headers in (case.headers, kwargs.get("headers")):
-        if not isinstance(headers, dict):
+        # A case's headers are a requests CaseInsensitiveDict: a MutableMapping, not a dict.
+        if not isinstance(headers, MutableMapping):
             continue
         for name in list(headers):
             if name.lower() == "idempotency-key" and _VALID_IDEMPOTENCY_KEY.match(str(headers[name])):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,7 +90,12 @@ def run_contract(source: Source, settings: RunSettings, *, today: date | None = 
     keeper = CredentialKeeper(settings.headers, settings.login, source.sender())
     keeper.start()
     watch = CredentialWatch(keeper)
-    schema = _excluding(source.load(settings, keeper.headers()), settings.exclude_operations)
+    schema = source.load(settings, keeper.headers())
+    opaque = _operations_taking(schema, settings.opaque_parameters)
+    if opaque:  # their config depends on the document: load it again with it
+        settings = replace(settings, opaque_operations=opaque)
+        schema = source.load(settings, keeper.headers())
+    schema = _excluding(schema, settings.exclude_operations)
     _attach(schema, watch)
     watch.seed_probes(_parameterless_gets(schema))
     collector = _Collector(settings=settings, watch=watch)
@@ -125,6 +130,21 @@ def _excluding(schema: BaseSchema, excluded: tuple[str, ...]) -> BaseSchema:
         return is_excluded(operation.label, operation_id, excluded)
 
     return schema.exclude(func=matches)
+
+
+def _operations_taking(schema: BaseSchema, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Labels of the operations with a parameter called one of ``names``."""
+    from schemathesis.core.result import Ok
+
+    wanted = set(names)
+    found = []
+    for result in schema.get_all_operations():
+        if isinstance(result, Ok):
+            operation = result.ok()
+            parameters = operation.definition.raw.get("parameters", [])
+            if any(isinstance(p, dict) and p.get("name") in wanted for p in parameters):
+                found.append(operation.label)
+    return tuple(found)
 
 
 def _attach(schema: BaseSchema, watch: CredentialWatch) -> None:
@@ -228,8 +248,6 @@ def _with_current_credentials(failure: RawFailure, sent_auth: dict[str, str], he
     old, new = sent_auth.get(failure.curl), headers.get("Authorization")
     if not old or not new or old == new:
         return failure
-    from dataclasses import replace
-
     return replace(failure, curl=failure.curl.replace(old, new))
 
 

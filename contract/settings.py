@@ -30,6 +30,9 @@ HOSTILE_INTEGERS = (2**31, 2**63, 2**64, -(2**63) - 1, -1)
 HOSTILE_VALUE_PROBABILITY = 0.25
 #: Longest a single request may take before it counts as a network error.
 REQUEST_TIMEOUT_S = 10.0
+#: positive_data_acceptance on operations taking an opaque parameter: Schemathesis's
+#: defaults plus the refusal of a token the server never issued.
+OPAQUE_ACCEPTED = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]
 #: Steps per stateful scenario: enough to create, read, update and delete through links.
 STATEFUL_MAX_STEPS = 10
 
@@ -49,6 +52,9 @@ class RunSettings:
     login: LoginSettings | None = None
     known_failures: Path | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    opaque_parameters: tuple[str, ...] = ("cursor",)
+    #: Labels ('GET /path') of the operations taking an opaque parameter (found in the schema).
+    opaque_operations: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, config: GauntletConfig, headers: Mapping[str, str] | None = None) -> RunSettings:
@@ -65,6 +71,7 @@ class RunSettings:
             login=contract.login,
             known_failures=known,
             headers=dict(headers or {}),
+            opaque_parameters=tuple(contract.opaque_parameters),
         )
 
     @property
@@ -84,9 +91,15 @@ def schemathesis_config(settings: RunSettings, *, base_url: str | None = None) -
     }
     phases["stateful"]["max-steps"] = STATEFUL_MAX_STEPS
     target = {"base-url": base_url} if base_url else {}
+    # A generated cursor is never one the server issued: refusing it (400/422) is right.
+    opaque = [
+        {"include-name": label, "checks": {"positive_data_acceptance": {"expected-statuses": OPAQUE_ACCEPTED}}}
+        for label in settings.opaque_operations
+    ]
     return schemathesis.Config.from_dict(
         {
             **target,
+            **({"operations": opaque} if opaque else {}),
             "seed": settings.seed,
             "workers": 1,  # one request at a time: reproducible, and credential loss has one culprit
             "continue-on-failure": True,

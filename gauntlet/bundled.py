@@ -89,14 +89,7 @@ class BundledApp:
 
     def start(self) -> Target:
         module = self.settings.app_module
-        model_port = free_port()
-        self.model_server_url = f"http://{HOST}:{model_port}"
-        model_server = self._spawn(
-            "model-server", [sys.executable, "-m", f"{module}.model_server", "--host", HOST, "--port", str(model_port)]
-        )
-        wait_until(lambda: _answers(f"{self.model_server_url}/health"), self.settings.startup_timeout_s,
-                   "the model server to answer /health", process=model_server, interval=0.2)  # fmt: skip
-        self.env["APP_MODEL_SERVER_URL"] = self.model_server_url
+        self.start_model_server()
         app_port = self.port or free_port()
         url = f"http://{HOST}:{app_port}"
         command = [sys.executable, "-m", module, "--host", HOST, "--port", str(app_port), "--migrate"]
@@ -107,6 +100,19 @@ class BundledApp:
                    f"the reference app at {url} to be ready", process=app, interval=0.2)  # fmt: skip
         self._start_worker(module)
         return Target(url=url, kind="bundled", openapi=f"{url}/openapi.json", headers={}, log_file=str(app.log_path))
+
+    def start_model_server(self) -> str:
+        """The model server alone (also for an app run in process); returns its URL."""
+        module = self.settings.app_module
+        model_port = free_port()
+        self.model_server_url = f"http://{HOST}:{model_port}"
+        model_server = self._spawn(
+            "model-server", [sys.executable, "-m", f"{module}.model_server", "--host", HOST, "--port", str(model_port)]
+        )
+        wait_until(lambda: _answers(f"{self.model_server_url}/health"), self.settings.startup_timeout_s,
+                   "the model server to answer /health", process=model_server, interval=0.2)  # fmt: skip
+        self.env["APP_MODEL_SERVER_URL"] = self.model_server_url
+        return self.model_server_url
 
     def _start_worker(self, module: str) -> ManagedProcess:
         """The background-job worker, after the app (which migrated the database)."""

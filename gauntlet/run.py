@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gauntlet import __version__
-from gauntlet.config.model import GauntletConfig, SuiteName
+from gauntlet.config.model import GauntletConfig, SuiteName, reference_login
 from gauntlet.gate import evaluate
 from gauntlet.progress import Progress
 from gauntlet.rundoc.meta import git_sha, host_fingerprint, new_run_id
@@ -124,6 +124,9 @@ def suite_environment(config: GauntletConfig, target: Target, services_env: dict
         extra["GAUNTLET_TARGET__BUNDLED"] = "true"
         if target.log_file and not config.properties.log_file:
             extra["GAUNTLET_PROPERTIES__LOG_FILE"] = target.log_file  # property 30 (http)
+        if config.contract.login is None:
+            # Fuzz as a signed-in user: anonymous, every protected operation only answers 401.
+            extra["GAUNTLET_CONTRACT__LOGIN"] = reference_login().model_dump_json()
         if not config.properties.cors_allowed_origins:
             from gauntlet.bundled import allowed_origins
 

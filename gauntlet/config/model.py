@@ -139,7 +139,15 @@ class ContractSettings(_Section):
         default=None, description="TOML file of accepted failures, each with a reason and an expiry date.",
         examples=["contract-known-failures.toml"],
     )  # fmt: skip
-    login: LoginSettings | None = None
+    login: LoginSettings | None = Field(
+        default=None, description="Login step of the run's own account; unset on the bundled app: its sign-up "
+        "and login (as [properties.login]), unset on a deployment: the [target] headers as they are.",
+    )  # fmt: skip
+    opaque_parameters: tuple[str, ...] = Field(
+        default=("cursor",), description="Parameters holding server-issued tokens: a generated value is refused "
+        "by design, so on operations taking one a 400/422 still counts as accepting positive data.",
+        examples=[["cursor", "page_token"]],
+    )  # fmt: skip
     asgi_app: str = Field(
         default="reference_app.asgi:app_from_env",
         description="Import path of the bundled app's ASGI factory, for the fast in-process mode.",
@@ -147,7 +155,8 @@ class ContractSettings(_Section):
     )
 
 
-def _reference_login() -> LoginSettings:
+def reference_login() -> LoginSettings:
+    """The bundled app's own sign-up + login: an account of the suite's own ({nonce} per account)."""
     return LoginSettings(
         path="/api/v1/auth/token",
         json_body={"username": "gauntlet-props-{nonce}", "password": "gauntlet-props-{nonce}-pw"},
@@ -173,7 +182,7 @@ class PropertiesSettings(_Section):
     """
 
     login: LoginSettings | None = Field(
-        default_factory=_reference_login,
+        default_factory=reference_login,
         description="Sign-up/login giving the properties an account of their own ({nonce} is replaced); "
         "unset: use [target] headers as they are.",
     )

@@ -23,6 +23,8 @@ def test_suites_know_the_bundled_app_is_ours_and_where_its_log_is(tmp_path):
     assert seen.target.url == "http://127.0.0.1:5001"
     assert seen.target.bundled and not seen.target.external
     assert seen.properties.log_file == "/run/services/app.log"
+    # The contract suite fuzzes as a user of its own, not anonymously.
+    assert seen.contract.login is not None and seen.contract.login.signup_path == "/api/v1/users"
 
 
 def test_a_deployment_stays_external_and_no_log_is_invented(tmp_path):
@@ -31,3 +33,4 @@ def test_a_deployment_stays_external_and_no_log_is_invented(tmp_path):
     seen = suites_config(env, tmp_path)
     assert seen.target.external and not seen.target.bundled
     assert seen.properties.log_file is None
+    assert seen.contract.login is None
