@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from gauntlet.example_counter import ExampleCounter
 from gauntlet.mutant_table import MutantTable
 from gauntlet.rundoc.model import (
     ChaosSection,
@@ -142,6 +143,15 @@ class ResultRecorder:
         self.records: dict[str, TestRecord] = {}
         self.markers: dict[str, tuple[str | None, str | None, str | None]] = {}
         self.exit_status: int | None = None
+        self.examples = ExampleCounter().start()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):  # type: ignore[no-untyped-def]
+        self.examples.current = item.nodeid
+        try:
+            yield
+        finally:
+            self.examples.current = None
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
@@ -163,6 +173,10 @@ class ResultRecorder:
         stats = getattr(item, "hypothesis_statistics", None)
         if stats:
             report.user_properties.append(("gauntlet_hypothesis_statistics", stats))
+        if report.when == "call":
+            examples = self.examples.take(item.nodeid)
+            if examples:
+                report.user_properties.append(("gauntlet_examples", examples))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call" or (report.when == "setup" and not report.passed):
@@ -220,6 +234,7 @@ class ResultRecorder:
         )
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.examples.stop()
         seed = session.config.getoption("hypothesis_seed", default=None)
         tests = list(self.records.values())
         if seed is not None:
@@ -277,11 +292,16 @@ def _sort_key(prop: str) -> tuple[int, int]:
 
 
 def _hypothesis_info(report: pytest.TestReport) -> HypothesisInfo | None:
-    falsifying = dict(report.user_properties).get("gauntlet_falsifying_example")
+    properties = dict(report.user_properties)
+    falsifying = properties.get("gauntlet_falsifying_example")
+    examples = properties.get("gauntlet_examples")
     sections = "\n".join(content for name, content in report.sections if name == "Hypothesis")
-    if falsifying is None and not sections:
+    if falsifying is None and not sections and not examples:
         return None
-    return HypothesisInfo(falsifying_example=str(falsifying)[:MAX_LONGREPR_CHARS] if falsifying else None)
+    return HypothesisInfo(
+        examples=int(examples) if examples else None,
+        falsifying_example=str(falsifying)[:MAX_LONGREPR_CHARS] if falsifying else None,
+    )
 
 
 def _with_seed(test: TestRecord, seed: str) -> TestRecord:

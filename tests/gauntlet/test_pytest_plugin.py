@@ -26,6 +26,20 @@ def test_passing_property(n):
 def test_failing_property(n):
     assert n < 1000
 
+@pytest.mark.property(9, level="component")
+def test_property_running_hypothesis_in_a_thread():
+    # How the component properties run: an inner @given, on a worker thread.
+    import threading
+
+    @settings(max_examples=15, database=None)
+    @given(st.integers())
+    def inner(n):
+        assert n == n
+
+    worker = threading.Thread(target=inner)
+    worker.start()
+    worker.join()
+
 @pytest.mark.mutant(7)
 def test_mutant_proof():
     pass
@@ -59,7 +73,7 @@ def suite_result(tmp_path_factory):
         cwd=project, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert completed.returncode == 1, completed.stdout
-    assert "1 failed, 3 passed, 1 skipped, 1 error" in completed.stdout
+    assert "1 failed, 4 passed, 1 skipped, 1 error" in completed.stdout
     return read_suite_results(run_dir)["properties"]
 
 
@@ -67,6 +81,7 @@ def test_every_test_is_recorded_with_its_outcome(suite_result):
     outcomes = {t.nodeid.split("::")[-1]: t.outcome for t in suite_result.tests}
     assert outcomes == {
         "test_passing_property": Outcome.PASSED,
+        "test_property_running_hypothesis_in_a_thread": Outcome.PASSED,
         "test_failing_property": Outcome.FAILED,
         "test_mutant_proof": Outcome.PASSED,
         "test_contributes_a_section": Outcome.PASSED,
@@ -96,9 +111,12 @@ def test_failing_property_keeps_seed_and_falsifying_example(suite_result):
 def test_properties_are_folded_per_id_and_level(suite_result):
     assert suite_result.properties is not None
     folded = {(p.id, p.level): p for p in suite_result.properties.properties}
-    assert set(folded) == {("4", "http"), ("7", "component")}  # the mutant proof is not a property result
+    # The mutant proof is not a property result.
+    assert set(folded) == {("4", "http"), ("7", "component"), ("9", "component")}
     assert folded[("4", "http")].outcome == Outcome.PASSED
     assert folded[("4", "http")].examples == 25
+    # Examples of a Hypothesis run inside the test, on another thread, are counted too.
+    assert (folded[("9", "component")].examples, folded[("9", "component")].seed) == (15, "42")
     assert folded[("7", "component")].outcome == Outcome.FAILED
     assert "@reproduce_failure(" in (folded[("7", "component")].falsifying_example or "")
 
