@@ -299,7 +299,7 @@ def _hypothesis_info(report: pytest.TestReport) -> HypothesisInfo | None:
     if falsifying is None and not sections and not examples:
         return None
     return HypothesisInfo(
-        examples=int(examples) if examples else None,
+        examples=int(str(examples)) if examples else None,
         falsifying_example=str(falsifying)[:MAX_LONGREPR_CHARS] if falsifying else None,
     )
 
