@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from gauntlet.components.alembic_migrations import sync_url
 from gauntlet.components.protocols import Migrations
+from properties.examples import scaled_examples
 
 #: A migration run takes about a second: a walk visits this many revisions at most.
 MAX_MOVES = 4
@@ -84,7 +85,7 @@ def check_round_trips(migrations: Migrations, database_url: str) -> None:
         migrations.upgrade(database_url, revision)
         assert schema_snapshot(database_url) == snapshots[revision], f"upgrade→downgrade→upgrade changes {revision}"
 
-    @settings(max_examples=min(settings().max_examples, 5))
+    @settings(max_examples=scaled_examples(2))
     @given(walk=st.lists(st.sampled_from(history), min_size=1, max_size=MAX_MOVES))
     def every_revision_always_looks_the_same(walk: Sequence[str]) -> None:
         position = history[-1]

@@ -22,7 +22,7 @@ starts. The bounds below only stop a check that would otherwise wait forever.
   every lower-priority job that was waiting when it was submitted.
 
 A real worker makes each example cost about a second, so the examples follow the active
-Hypothesis profile from :data:`SPEC_EXAMPLES` up (``full``) and a third of it below
+Hypothesis profile from 100 examples up (``full``) and a third of it below
 (``ci``), and failures are reported as found (no shrinking).
 """
 
@@ -43,9 +43,10 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from gauntlet.components.protocols import TaskEvent, TaskQueue, TaskScript, TaskSnapshot
+from properties.examples import scaled_examples
 
 #: The spec's example count (spec/properties.md): a profile at or above it is used as is.
-SPEC_EXAMPLES = 100
+
 #: Fewest examples of a worker-backed check.
 MIN_EXAMPLES = 2
 #: Bound on ``submit`` returning while its job is held (a submit that runs the job blocks).
@@ -69,8 +70,7 @@ def worker_examples(requested: int | None = None) -> int:
     """Examples for a worker-backed check: ``requested``, else from the active profile."""
     if requested is not None:
         return requested
-    configured = settings().max_examples
-    return configured if configured >= SPEC_EXAMPLES else max(MIN_EXAMPLES, configured // 3)
+    return scaled_examples(3, floor=MIN_EXAMPLES)
 
 
 def worker_settings(examples: int | None) -> settings:

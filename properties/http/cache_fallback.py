@@ -20,8 +20,12 @@ from __future__ import annotations
 import time
 from typing import Any, Protocol
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
+from properties.examples import scaled_examples
+from properties.http.budget import NO_SHRINK
 from properties.http.cache_consistency import Reads, discover
 from properties.http.data import create_item
 from properties.http.target import HttpTarget
@@ -31,6 +35,11 @@ CACHE_OPERATIONS = "cache_operations_total"
 #: Seconds caching gets to resume after Redis answers again (reconnects, a breaker's pause).
 RECOVERY_BOUND_S = 10.0
 RECOVERY_POLL_S = 0.2
+#: Each example pauses and resumes Redis and waits for caching to resume: a fifth of the profile.
+EXAMPLES_DIVISOR = 5
+#: Values the PATCH writes during an outage (printable, what a title or description holds).
+written_values = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF, exclude_categories=("Cs", "Cc")),
+                         min_size=1, max_size=60).filter(str.strip)  # fmt: skip
 
 
 class CacheOutage(Protocol):
@@ -65,9 +74,30 @@ def _json(http: HttpTarget, path: str) -> Any:
 
 
 def check_cache_failure_fallback(http: HttpTarget, outage: CacheOutage) -> None:
-    """10: correct answers from the database while the cache fails; caching resumes after."""
+    """10: correct answers from the database while the cache fails; caching resumes after.
+
+    Each Hypothesis example is one outage: a fresh item read into the cache, then, with
+    the cache failing, reads, a PATCH writing the drawn value and the drawn number of
+    creates (each deleted again), then recovery after ``heal``.
+    """
     ep = discover(http)
     reads = Reads(http, ep)
+    field = next((name for name, values in ep.fields.items() if values is None), None)
+    assert field is not None, f"{ep.item_patch.label} documents no free string field to write a value to"
+
+    @settings(max_examples=scaled_examples(EXAMPLES_DIVISOR), phases=NO_SHRINK)
+    @given(value=written_values, creates=st.integers(1, 2))
+    def answers_stay_correct_through_an_outage(value: str, creates: int) -> None:
+        updated = _outage_round(http, outage, reads, ep, field=field, value=value, creates=creates)
+        _caching_resumes(http, outage, ep.item_path(str(updated["id"])), updated)
+
+    answers_stay_correct_through_an_outage()
+
+
+def _outage_round(
+    http: HttpTarget, outage: CacheOutage, reads: Reads, ep: Any, *, field: str, value: str, creates: int
+) -> dict[str, Any]:
+    """One outage: every answer during it is the database's; returns the item as updated."""
     item = create_item(http, ep.list_op, label="p10")
     item_id = str(item["id"])
     path = ep.item_path(item_id)
@@ -82,20 +112,19 @@ def check_cache_failure_fallback(http: HttpTarget, outage: CacheOutage) -> None:
         reads.reflect(f"the creation, read {during}", item, item_id)
         assert reads.aggregates() == before_outage, f"the aggregates {during} differ from the ones before"
 
-        field = next((name for name, values in ep.fields.items() if values is None), None)
-        assert field is not None, f"{ep.item_patch.label} documents no free string field to write a value to"
-        response = http.call("PATCH", path, json={field: "p10 written during the outage"})
+        response = http.call("PATCH", path, json={field: value})
         assert response.status_code == 200, f"PATCH {path} {during} answered {response.status_code}: {response.text}"
-        updated = response.json()
+        updated: dict[str, Any] = response.json()
         reads.reflect(f"PATCH {path} {during}", updated, item_id)
 
-        other = create_item(http, ep.list_op, label="p10 created during the outage")
-        other_id = str(other["id"])
-        reads.reflect(f"a create {during}", other, other_id)
-        response = http.call("DELETE", ep.item_path(other_id))
-        assert response.status_code in (200, 202, 204), f"DELETE {during} answered {response.status_code}"
-        reads.reflect(f"a delete {during}", None, other_id)
-        reads.aggregates_moved(before_outage, 0, [], f"a create and a delete {during}")
+        for _ in range(creates):
+            other = create_item(http, ep.list_op, label="p10 created during the outage")
+            other_id = str(other["id"])
+            reads.reflect(f"a create {during}", other, other_id)
+            response = http.call("DELETE", ep.item_path(other_id))
+            assert response.status_code in (200, 202, 204), f"DELETE {during} answered {response.status_code}"
+            reads.reflect(f"a delete {during}", None, other_id)
+        reads.aggregates_moved(before_outage, 0, [], f"{creates} create(s) and delete(s) {during}")
 
         errors = cache_results(http)["error"] - counted["error"]
         assert errors >= 1, (
@@ -103,7 +132,11 @@ def check_cache_failure_fallback(http: HttpTarget, outage: CacheOutage) -> None:
         )
     finally:
         outage.heal()
+    return updated
 
+
+def _caching_resumes(http: HttpTarget, outage: CacheOutage, path: str, updated: dict[str, Any]) -> None:
+    """Within RECOVERY_BOUND_S reads count cache hits again, never serving the pre-outage item."""
     deadline = time.monotonic() + RECOVERY_BOUND_S
     while True:
         hits = cache_results(http).get("hit", 0.0)

@@ -37,6 +37,7 @@ from gauntlet.services.postgres import restart_private_postgres, start_private_p
 from gauntlet.services.processes import ManagedProcess, ProcessGroup, wait_until
 from gauntlet.services.redis import probe_redis, start_private_redis
 from gauntlet.services.types import PrivateServer
+from properties.examples import scaled_examples
 from properties.http.budget import NO_SHRINK
 from properties.http.health import health_paths, health_status
 from properties.http.target import HttpTarget
@@ -187,7 +188,7 @@ def check_readiness_follows_outages(
     steps = st.lists(
         st.tuples(st.sampled_from(sorted(names or dependencies.names)), st.booleans()), min_size=1, max_size=3
     ).filter(lambda schedule: any(not up for _, up in schedule))  # at least one outage per example
-    examples = max(2, settings().max_examples // EXAMPLES_DIVISOR)
+    examples = scaled_examples(EXAMPLES_DIVISOR)
 
     @settings(max_examples=examples, phases=NO_SHRINK)
     @given(schedule=steps)

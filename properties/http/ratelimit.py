@@ -28,6 +28,7 @@ import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from properties.examples import scaled_examples
 from properties.http.budget import NO_SHRINK
 from properties.http.openapi import Operation
 from properties.http.target import HttpTarget
@@ -109,7 +110,7 @@ def check_rate_limits(http: HttpTarget, expected_limits: Mapping[str, int] | Non
     def send(credentials: dict[str, str]) -> httpx.Response:
         return http.call("GET", listing.path, auth=False, headers=credentials, params={"limit": 1})
 
-    @settings(max_examples=max(2, settings().max_examples // EXAMPLES_DIVISOR), phases=NO_SHRINK)
+    @settings(max_examples=scaled_examples(EXAMPLES_DIVISOR), phases=NO_SHRINK)
     @given(tier=st.sampled_from(tiers), extra=st.integers(MIN_EXTRA, MAX_EXTRA))
     def no_client_exceeds_its_quota(tier: str, extra: int) -> None:
         credentials = _fresh_key(http, issuer, tier)

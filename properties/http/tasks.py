@@ -25,6 +25,7 @@ import httpx
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
+from properties.examples import scaled_examples
 from properties.http.openapi import Operation
 from properties.http.target import HttpTarget
 
@@ -36,7 +37,6 @@ POLL_S = 0.05
 FINAL_REREADS = 2
 #: Examples below the spec's 100: each one waits for a real worker.
 CI_EXAMPLES_DIVISOR = 3
-SPEC_EXAMPLES = 100
 FINAL = frozenset({"SUCCESS", "FAILURE"})
 _ORDER = {"PENDING": 0, "STARTED": 1, "RETRY": 1, "SUCCESS": 2, "FAILURE": 2}
 
@@ -59,8 +59,7 @@ def submit_operations(http: HttpTarget) -> list[Operation]:
 
 
 def examples() -> int:
-    configured = settings().max_examples
-    return configured if configured >= SPEC_EXAMPLES else max(2, configured // CI_EXAMPLES_DIVISOR)
+    return scaled_examples(CI_EXAMPLES_DIVISOR)
 
 
 def worker_settings() -> settings:
