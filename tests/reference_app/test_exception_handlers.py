@@ -14,7 +14,11 @@ def problem(response, status: int) -> dict:
     body = response.json()
     assert body["status"] == status
     assert body["instance"].startswith("urn:request:")
-    assert "correlation_id" in body
+    # The real app's stack: every error carries its request id and the security headers.
+    assert response.headers["x-request-id"] == body["correlation_id"]
+    assert body["instance"] == f"urn:request:{body['correlation_id']}"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
     return body
 
 
@@ -55,3 +59,20 @@ async def test_non_json_content_type_is_422(client, user):
         "/api/v1/incidents", content=b"title=x", headers={**user.headers, "Content-Type": "text/plain"}
     )
     problem(response, 422)
+
+
+async def test_an_unhandled_exception_in_the_real_app_is_a_bare_500_with_the_request_id(app, client):
+    from reference_app.api.deps import get_principal
+
+    async def exploding() -> None:
+        raise RuntimeError("secret internal detail /srv/app/db.py")
+
+    app.dependency_overrides[get_principal] = exploding
+    try:
+        response = await client.get("/api/v1/incidents", headers={"X-Request-ID": "forced-500.1"})
+    finally:
+        app.dependency_overrides.pop(get_principal)
+    body = problem(response, 500)
+    assert response.headers["x-request-id"] == "forced-500.1"
+    assert "secret internal detail" not in response.text and "RuntimeError" not in response.text
+    assert body["title"] == "Internal Server Error"
