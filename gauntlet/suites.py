@@ -80,28 +80,23 @@ def run_suite(
     result_path.unlink(missing_ok=True)
     with open(log_dir / f"{name}.log", "wb") as log:
         returncode = _run_bounded(command, env={**os.environ, **env}, log=log, timeout_s=timeout_s)
+    log_hint = f"see {log_dir / (name + '.log')}"
     if returncode is None:
-        result = SuiteResult(
-            name=name,
-            status=SuiteStatus.ERROR,
-            started_at=started,
-            finished_at=datetime.now(UTC),
-            error=f"stopped after {timeout_s:g} s, the profile's suite_timeout_s; see {log_dir / (name + '.log')}",
-        )
-        write_suite_result(run_dir, result)
-        return result
+        stopped = f"stopped after {timeout_s:g} s, the profile's suite_timeout_s"
+        return _error(name, run_dir, started, f"{stopped}; {log_hint}")
     if returncode in PYTEST_COULD_NOT_RUN or not result_path.is_file():
         reason = PYTEST_COULD_NOT_RUN.get(returncode, f"exit status {returncode}")
-        result = SuiteResult(
-            name=name,
-            status=SuiteStatus.ERROR,
-            started_at=started,
-            finished_at=datetime.now(UTC),
-            error=f"pytest {reason}; see {log_dir / (name + '.log')}",
-        )
-        write_suite_result(run_dir, result)
-        return result
+        return _error(name, run_dir, started, f"pytest {reason}; {log_hint}")
     return SuiteResult.model_validate_json(result_path.read_text(encoding="utf-8"))
+
+
+def _error(name: str, run_dir: Path, started: datetime, message: str) -> SuiteResult:
+    """The suite could not run to the end: recorded by the gate itself, so it never reads as a pass."""
+    result = SuiteResult(
+        name=name, status=SuiteStatus.ERROR, started_at=started, finished_at=datetime.now(UTC), error=message
+    )
+    write_suite_result(run_dir, result)
+    return result
 
 
 def _run_bounded(command: list[str], *, env: Mapping[str, str], log: BinaryIO, timeout_s: float | None) -> int | None:

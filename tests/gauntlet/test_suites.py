@@ -11,6 +11,7 @@ from gauntlet.suites import run_suite
 
 SLOW_SUITE = """
 import time
+from pathlib import Path
 
 import pytest
 

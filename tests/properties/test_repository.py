@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 
 import orjson
@@ -159,32 +160,30 @@ def scratch_database(database_url):
     drop_database(database_url, name)
 
 
+@asynccontextmanager
 async def prepared(cls, url):
     repository = cls(url)
     await repository.prepare()
-    return repository
+    try:
+        yield repository
+    finally:
+        await repository.aclose()
 
 
 @pytest.mark.mutant(2)
 @pytest.mark.parametrize("mutant", [MissingOwnerIndexes, CastOwnerInCounts])
 async def test_index_use_fails_on_full_scans(mutant, scratch_database):
-    repository = await prepared(mutant, scratch_database)
-    try:
+    async with prepared(mutant, scratch_database) as repository:
         with pytest.raises(AssertionError, match="sequential scan of incidents"):
             await check_hot_queries_use_indexes(repository, scratch_database, SEQ_SCAN_MAX_ROWS)
-    finally:
-        await repository.aclose()
 
 
 @pytest.mark.mutant(3)
 @pytest.mark.parametrize("mutant", [SelectStarGet, TableStarGet])
 async def test_named_columns_fail_on_star_selects(mutant, scratch_database):
-    repository = await prepared(mutant, scratch_database)
-    try:
+    async with prepared(mutant, scratch_database) as repository:
         with pytest.raises(AssertionError, match=r"instead of naming its columns"):
             await check_statements_name_their_columns(repository)
-    finally:
-        await repository.aclose()
 
 
 @pytest.mark.mutant(4)
@@ -197,12 +196,9 @@ async def test_named_columns_fail_on_star_selects(mutant, scratch_database):
     ],
 )
 async def test_cursor_walks_fail_on_broken_pagination(mutant, caught, scratch_database):
-    repository = await prepared(mutant, scratch_database)
-    try:
+    async with prepared(mutant, scratch_database) as repository:
         with pytest.raises(AssertionError, match=caught):
             await check_cursor_walks(repository)
-    finally:
-        await repository.aclose()
 
 
 @pytest.mark.mutant(5)
@@ -211,9 +207,6 @@ async def test_cursor_walks_fail_on_broken_pagination(mutant, caught, scratch_da
     [(CountsInPython, "not done in SQL"), (LocalDayCounts, "differ from a count")],
 )
 async def test_aggregation_fails_on_python_counts_and_wrong_days(mutant, caught, scratch_database):
-    repository = await prepared(mutant, scratch_database)
-    try:
+    async with prepared(mutant, scratch_database) as repository:
         with pytest.raises(AssertionError, match=caught):
             await check_aggregation_in_sql(repository, scratch_database)
-    finally:
-        await repository.aclose()
