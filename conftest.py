@@ -103,6 +103,18 @@ def database_url(service_session: object) -> str:
     return str(service_session.database_url)  # type: ignore[attr-defined]
 
 
+@pytest.fixture
+def scratch_database(database_url: str) -> Iterator[str]:
+    """postgresql:// URL of a database of the test's own on the session's server, dropped after it."""
+    import secrets
+
+    from gauntlet.services.postgres import create_database, drop_database
+
+    name = f"gauntlet_scratch_{secrets.token_hex(4)}"
+    yield create_database(database_url, name)
+    drop_database(database_url, name)
+
+
 @pytest.fixture(scope="session")
 def redis_url(service_session: object) -> str:
     return str(service_session.redis_url)  # type: ignore[attr-defined]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from gauntlet.config.model import GauntletConfig
-from gauntlet.services.postgres import create_database, drop_database
 from properties.component.fixtures import component
 from properties.component.repository import (
     check_aggregation_in_sql,
@@ -17,15 +15,6 @@ from properties.component.repository import (
     check_hot_queries_use_indexes,
     check_statements_name_their_columns,
 )
-
-
-@pytest.fixture
-def scratch_database(database_url: str) -> Any:
-    """postgresql:// URL of a database of this test's own, dropped after it."""
-    name = f"gauntlet_repo_{secrets.token_hex(4)}"
-    url = create_database(database_url, name)
-    yield url
-    drop_database(database_url, name)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
@@ -11,7 +10,6 @@ import orjson
 import pytest
 from sqlalchemy import Date, String, cast, func, select, text
 
-from gauntlet.services.postgres import create_database, drop_database
 from properties.component.repository import (
     check_aggregation_in_sql,
     check_cursor_walks,
@@ -150,14 +148,6 @@ class LocalDayCounts(IncidentRecords):
         async with self.session() as session:
             rows = (await session.execute(statement)).all()
         return {(d if isinstance(d, date) else date.fromisoformat(d), IncidentStatus(s).value): n for d, s, n in rows}
-
-
-@pytest.fixture
-def scratch_database(database_url):
-    name = f"gauntlet_repo_m_{secrets.token_hex(4)}"
-    url = create_database(database_url, name)
-    yield url
-    drop_database(database_url, name)
 
 
 @asynccontextmanager
