@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -9,6 +11,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from gauntlet.services.processes import ProcessGroup
 from gauntlet.services.redis import start_private_redis
@@ -82,6 +85,45 @@ async def test_tiers_come_from_the_token_and_have_their_own_limits(limited_setti
     assert bogus.headers["ratelimit-policy"] == '"anonymous";q=3;w=60'  # invalid credentials: anonymous
 
 
+async def _api_key(client: httpx.AsyncClient, bearer: dict[str, str], tier: str) -> str:
+    created = await client.post("/api/v1/api-keys", json={"tier": tier}, headers=bearer)
+    assert created.status_code == 201, created.text
+    return str(created.json()["api_key"])
+
+
+async def test_each_api_key_has_its_own_budget_in_its_tier(limited_settings):
+    settings = limited_settings()
+    async with serve(settings) as (client, app):
+        name, password = f"rl-{secrets.token_hex(4)}", "p" * 12
+        assert (await client.post("/api/v1/users", json={"username": name, "password": password})).status_code == 201
+        tokens = (await client.post("/api/v1/auth/token", json={"username": name, "password": password})).json()
+        bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+        first, second = await _api_key(client, bearer, "free"), await _api_key(client, bearer, "premium")
+        by_first = [await client.get(PROTECTED, headers={"X-API-Key": first}) for _ in range(6)]
+        by_second = await client.get(PROTECTED, headers={"X-API-Key": second})
+        redis = app.state.resources.redis
+        stored = await redis.exists(f"{settings.redis_key_prefix}rl:free:{hashlib.sha256(first.encode()).hexdigest()}")
+    assert [a.status_code for a in by_first] == [200] * 5 + [429]  # the free tier's 5, then limited
+    assert by_first[0].headers["ratelimit-policy"] == '"free";q=5;w=60'
+    # Same user, another key: a budget of its own, in its own tier (spec: rl:{tier}:{sha256(key)}).
+    assert by_second.status_code == 200 and by_second.headers["ratelimit-policy"] == '"premium";q=50;w=60'
+    assert stored == 1
+
+
+async def test_an_unknown_api_key_is_limited_as_anonymous_and_looked_up_once(limited_settings):
+    async with serve(limited_settings(anonymous=50)) as (client, app):
+        engine = app.state.resources.engine
+        statements: list[str] = []
+        event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        bogus = {"X-API-Key": f"gk_{secrets.token_hex(16)}"}
+        answers = [await client.get(PROTECTED, headers=bogus) for _ in range(4)]
+    assert [a.status_code for a in answers] == [401] * 4
+    assert all(a.headers["ratelimit-policy"] == '"anonymous";q=50;w=60' for a in answers)
+    assert answers[0].json()["detail"] == "The API key is unknown or revoked."
+    # Remembered as unknown: made-up keys cannot turn every request into a database query.
+    assert len(statements) == 1, statements
+
+
 async def test_health_and_metrics_are_exempt(limited_settings):
     async with serve(limited_settings(anonymous=1)) as (client, _app):
         for _ in range(5):
@@ -100,7 +142,8 @@ async def test_rejections_are_counted_in_metrics(limited_settings):
 
 
 @pytest.mark.slow
-async def test_redis_killed_fails_open_serves_and_counts(limited_settings, tmp_path):
+async def test_redis_killed_fails_open_serves_counts_and_logs(limited_settings, tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="reference_app.ratelimit")
     with ProcessGroup() as group:
         server = start_private_redis(tmp_path, group=group)
         settings = limited_settings().model_copy(update={"redis_url": server.url})
@@ -114,6 +157,9 @@ async def test_redis_killed_fails_open_serves_and_counts(limited_settings, tmp_p
             assert [a.status_code for a in answers] == [201] * 5  # limit 3, yet all served
             assert all("ratelimit" not in a.headers for a in answers)
             assert app.state.metrics.sample("rate_limit_requests_total", {"result": "fail_open"}) == 5
+    # ...and logged: once (a down Redis must not turn every request into a log line).
+    unavailable = [r for r in caplog.records if r.getMessage() == "rate limiter unavailable"]
+    assert len(unavailable) == 1 and unavailable[0].failure_mode == "open", unavailable
 
 
 async def test_closed_mode_answers_503_problem_when_redis_is_down(limited_settings):

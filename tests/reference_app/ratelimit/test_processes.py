@@ -95,8 +95,10 @@ async def test_two_processes_together_accept_at_most_burst_plus_the_rate(two_app
     # burst = limit; Δ is at most the time from the first send to the last answer.
     assert accepted <= LIMIT + math.ceil(elapsed * LIMIT / WINDOW_S), (accepted, elapsed)
     assert accepted >= LIMIT  # the burst was there to take
-    per_process = {url: sum(a.status_code != 429 for a in answers[i::2]) for i, url in enumerate(two_apps)}
-    assert all(count > 0 for count in per_process.values()), per_process  # both processes served
+    # Both processes decided requests against the one shared budget: each turned some away
+    # (which of them got the burst is a race). Budgets per process would accept 2 x LIMIT.
+    rejected = {url: sum(a.status_code == 429 for a in answers[i::2]) for i, url in enumerate(two_apps)}
+    assert all(count > 0 for count in rejected.values()), rejected
     limited = next(answer for answer in answers if answer.status_code == 429)
     assert int(limited.headers["retry-after"]) >= 1
     assert limited.headers["ratelimit-policy"] == f'"anonymous";q={LIMIT};w={WINDOW_S}'
