@@ -63,9 +63,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # The per-request client (rate limit, cache): no socket timeout, because redis-py then
     # runs every write in asyncio.wait_for (a new task per command), and both callers bound
     # each command themselves with asyncio.timeout (limiter 0.5 s, cache 50 ms).
-    hot_redis = Redis.from_url(
-        settings.redis_url, socket_timeout=None, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
-    )
+    hot_redis = Redis.from_url(settings.redis_url, socket_timeout=None, socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
     tracing: Tracing | None = app.state.tracing
     if tracing is not None:
         tracing.instrument_engine(engine)
