@@ -2,7 +2,9 @@
 
 Upstream failures become problem+json with a fixed detail (never the upstream's words):
 502 the upstream could not be reached or answered badly (after retries), 503 the breaker
-is open (``Retry-After`` = seconds until it admits a trial), 504 the upstream timed out.
+is open (``Retry-After`` = seconds until it admits a trial) or the model server itself
+asked for a wait retries do not make (its 429/503 ``Retry-After``, passed on), 504 the
+upstream timed out.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ router = APIRouter(prefix="/incidents", tags=["incidents"])
 
 _UPSTREAM_DOCS = {
     502: "The model server could not be reached or gave an unusable answer, after retries.",
-    503: "The model server's circuit breaker is open; retry after `Retry-After` seconds.",
+    503: (
+        "The model server is unavailable: its circuit breaker is open, or it asked for a longer wait "
+        "than retries make. Retry after `Retry-After` seconds."
+    ),
     504: "The model server did not answer in time, after retries.",
 }
 
@@ -37,7 +42,10 @@ def _responses() -> dict[int | str, dict[str, Any]]:
     for status, description in _UPSTREAM_DOCS.items():
         responses[status]["description"] = description
     responses[503]["headers"] = {
-        "Retry-After": {"description": "Seconds until the breaker admits a call.", "schema": {"type": "integer"}}
+        "Retry-After": {
+            "description": "Seconds until the breaker admits a call, or the wait the model server asked for.",
+            "schema": {"type": "integer"},
+        }
     }
     return responses
 

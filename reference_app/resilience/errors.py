@@ -5,7 +5,7 @@ Hierarchy::
     ResilienceError                 root: anything this package raises on purpose
     ├── CircuitOpenError            the breaker refused the call (carries retry_after_s)
     └── UpstreamError               an upstream call failed for good; the API maps it to 5xx
-        ├── UpstreamUnavailableError  breaker open → 503 with Retry-After
+        ├── UpstreamUnavailableError  breaker open, or the upstream's 429/503 Retry-After → 503 with it
         ├── UpstreamTimeoutError      the upstream did not answer in time → 504
         └── BadUpstreamError          connection failed or the answer was unusable → 502
 """

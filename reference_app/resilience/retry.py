@@ -9,7 +9,9 @@ Only calls that are safe to repeat are retried: idempotent methods (RFC 9110 §9
 requests carrying ``Idempotency-Key``. Retried outcomes are those :mod:`classify` calls
 retryable. A ``Retry-After`` on the answer raises the delay to at least its value; a
 Retry-After beyond the cap, or a delay that would end past the overall deadline, means no
-retry. A shared :class:`RetryBudget` refuses retries once they exceed their share.
+retry. Each attempt's httpx timeouts are lowered to the time left before the deadline, so
+an attempt cannot carry the call past it either. A shared :class:`RetryBudget` refuses
+retries once they exceed their share.
 
     policy = RetryPolicy()
     client = httpx.AsyncClient(transport=policy.wrap(httpx.AsyncHTTPTransport()))
@@ -146,9 +148,11 @@ class RetryTransport(httpx.AsyncBaseTransport):
             policy.budget.deposit()
         repeatable = is_repeatable(request)
         started = policy.clock()
+        timeouts = dict(request.extensions.get("timeout", {}))
         attempt = 0
         while True:
             response: httpx.Response | None = None
+            request.extensions["timeout"] = _bounded(timeouts, policy.deadline_s - (policy.clock() - started))
             try:
                 response = await self.inner.handle_async_request(request)
             except Exception as exc:
@@ -187,3 +191,17 @@ class RetryTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def _bounded(timeouts: dict[str, float | None], remaining_s: float) -> dict[str, float | None]:
+    """httpx's per-request timeouts (connect, read, write, pool), none above ``remaining_s``."""
+    left = max(0.0, remaining_s)
+    bounded: dict[str, float | None] = {}
+    for phase in _PHASES:
+        value = timeouts.get(phase)
+        bounded[phase] = left if value is None else min(left, value)
+    return bounded
+
+
+#: The timeouts an httpx request carries in ``request.extensions["timeout"]``.
+_PHASES = ("connect", "read", "write", "pool")

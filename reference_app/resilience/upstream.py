@@ -25,7 +25,7 @@ from reference_app.resilience.errors import (
     UpstreamTimeoutError,
     UpstreamUnavailableError,
 )
-from reference_app.resilience.retry import RetryPolicy
+from reference_app.resilience.retry import RetryPolicy, retry_after_seconds
 
 DRAFT_PATH = "/v1/draft"
 #: Seconds one attempt may take when the caller names no timeout.
@@ -110,7 +110,17 @@ class ModelServerClient:
         await self._http.aclose()
 
 
+#: Answers by which the upstream says "not now"; with a Retry-After they mean "unavailable".
+_UNAVAILABLE_STATUSES = frozenset({429, 503})
+
+
 def _parse(response: httpx.Response) -> Draft:
+    if response.status_code in _UNAVAILABLE_STATUSES:
+        # Still refused after retries, or its Retry-After was beyond what retries wait: pass
+        # the wait on (503 + Retry-After) rather than a 502 that hides when to come back.
+        wait = retry_after_seconds(response.headers.get("retry-after"))
+        if wait is not None and wait > 0:
+            raise UpstreamUnavailableError(wait)
     if response.status_code != 200:
         raise BadUpstreamError(f"the model server answered {response.status_code}")
     try:

@@ -21,7 +21,7 @@ class Upstream:
     """A scripted model server: ``answers`` in order, the last repeated."""
 
     def __init__(self) -> None:
-        self.answers: list[int | Exception] = [200]
+        self.answers: list[int | Exception | httpx.Response] = [200]
         self.requests: list[httpx.Request] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -29,6 +29,8 @@ class Upstream:
         self.requests.append(request)
         if isinstance(answer, Exception):
             raise answer
+        if isinstance(answer, httpx.Response):
+            return answer
         if answer == 200:
             body = httpx.Response(200, content=request.content).json()
             return httpx.Response(
@@ -118,6 +120,28 @@ async def test_upstream_5xx_is_retried_then_answered_502(app, client, user, upst
     assert len(upstream.requests) == 3  # 3 attempts, all with the same Idempotency-Key
     assert len({r.headers["idempotency-key"] for r in upstream.requests}) == 1
     assert sample(app, "model_server_request_duration_seconds_count", outcome="error") == before + 1
+
+
+async def test_a_retry_after_beyond_the_cap_is_not_waited_for_but_passed_on_as_503(client, user, upstream):
+    upstream.answers = [httpx.Response(503, headers={"Retry-After": "60"}, json={"detail": "secret"})]
+    incident_id = await new_incident(client, user)
+    response = await client.post(f"/api/v1/incidents/{incident_id}/draft", headers=user.headers)
+    body = assert_problem(response, 503)
+    assert len(upstream.requests) == 1  # 60 s > the 10 s cap: no retry (spec "Retries")
+    assert response.headers["retry-after"] == "60"  # where known, the client learns when to return
+    assert body["detail"] == "The drafting service is temporarily unavailable. Retry later."
+
+
+async def test_an_upstream_still_refusing_after_retries_passes_its_retry_after_on(client, user, upstream):
+    upstream.answers = [
+        httpx.Response(429, headers={"Retry-After": "2"}),
+        httpx.Response(429, headers={"Retry-After": "3"}),
+    ]
+    incident_id = await new_incident(client, user)
+    response = await client.post(f"/api/v1/incidents/{incident_id}/draft", headers=user.headers)
+    assert_problem(response, 503)
+    assert len(upstream.requests) == 3  # within the cap: waited for and retried, to exhaustion
+    assert response.headers["retry-after"] == "3"
 
 
 async def test_a_recovering_upstream_is_retried_to_success(client, user, upstream):

@@ -139,6 +139,23 @@ async def test_a_retry_after_beyond_the_cap_is_not_waited_for():
     assert len(calls) == 1 and recorder.sleeps == []
 
 
+async def test_no_attempt_may_run_past_the_overall_deadline():
+    recorder, seen = Recorder(), []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.extensions["timeout"]))  # as this attempt saw them
+        return httpx.Response(200 if len(seen) == 3 else 503)
+
+    policy = policy_with(recorder, deadline_s=1.0, random=1.0)
+    transport = policy.wrap(httpx.MockTransport(handler))
+    async with httpx.AsyncClient(transport=transport, base_url="http://upstream", timeout=5.0) as client:
+        assert (await client.get("/v1/x")).status_code == 200
+    assert recorder.sleeps == [0.2, 0.4]
+    # Each attempt's timeouts are the client's 5 s lowered to what is left of the 1 s deadline.
+    for timeouts, left in zip(seen, [1.0, 1.0 - 0.2, 1.0 - 0.2 - 0.4], strict=True):
+        assert timeouts == pytest.approx(dict.fromkeys(("connect", "read", "write", "pool"), left))
+
+
 async def test_no_retry_would_end_past_the_overall_deadline():
     recorder = Recorder()
     transport, calls = scripted(503, 503, 200, headers={"Retry-After": "8"})
