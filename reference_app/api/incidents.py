@@ -51,6 +51,7 @@ _CREATED_LINKS = links_to(
         "GetIncident": "getIncident",
         "UpdateIncident": "updateIncident",
         "DeleteIncident": "deleteIncident",
+        "DraftIncidentSummary": "draftIncidentSummary",
     },
     "incident_id",
     "$response.body#/id",

@@ -46,7 +46,13 @@ def build_tasks_router(pagination: PaginationSettings) -> APIRouter:
 
     @router.get("/{task_id}", operation_id="getTask", responses=problem_responses(401, 404, 422, 429))
     async def get_task(task: OwnedTaskDep) -> TaskPublic:
-        """One of your tasks: status, retries, and the result (SUCCESS) or error (FAILURE)."""
+        """One of your tasks: status, retries, and the result (SUCCESS) or error (FAILURE).
+
+        Live, without polling: the WebSocket `/api/v1/ws/tasks/{task_id}` (access token in
+        `?access_token=` or `Authorization: Bearer`) sends this body now and after each
+        status change, then closes with 1000 on SUCCESS or FAILURE. OpenAPI cannot
+        describe WebSockets, hence this note.
+        """
         return TaskPublic.model_validate(task)
 
     return router

@@ -187,3 +187,10 @@ async def test_the_operation_documents_every_answer(client):
     for status in ("200", "401", "404", "422", "429", "502", "503", "504"):
         assert status in operation["responses"], status
     assert operation["responses"]["502"]["content"]["application/problem+json"]
+    assert "Retry-After" in operation["responses"]["503"]["headers"]
+    # Stateful fuzzing reaches the draft from a created incident (spec: OpenAPI links).
+    created = document["paths"]["/api/v1/incidents"]["post"]["responses"]["201"]["links"]
+    assert created["DraftIncidentSummary"] == {
+        "operationId": "draftIncidentSummary",
+        "parameters": {"incident_id": "$response.body#/id"},
+    }
