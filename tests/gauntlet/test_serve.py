@@ -18,6 +18,8 @@ from gauntlet.services.ports import free_port
 STARTUP_BOUND_S = 180
 #: Bound on waiting for serve to stop everything after the signal.
 STOP_BOUND_S = 180
+#: Bound on waiting for serve's Celery worker to finish an export.
+EXPORT_BOUND_S = 120
 
 
 def descendants(pid: int) -> list[psutil.Process]:
@@ -81,6 +83,8 @@ def test_serve_answers_then_stops_everything_it_started(serve, stop_signal):
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.headers["x-request-id"] == "serve-test-1"
     assert response.headers["x-content-type-options"] == "nosniff"
+    demo_key = next(line.split(": ", 1)[1] for line in lines if line.startswith("demo API key (premium): "))
+    assert_served_end_to_end(url, {"X-API-Key": demo_key})
 
     started = descendants(process.pid)
     names = {p.name() for p in started}
@@ -92,3 +96,23 @@ def test_serve_answers_then_stops_everything_it_started(serve, stop_signal):
     process.wait(timeout=STOP_BOUND_S)
     survivors = [p for p in started if not gone(p)]
     assert survivors == []
+
+
+def assert_served_end_to_end(url: str, headers: dict[str, str]) -> None:
+    """The model server drafts through the app, and serve's Celery worker completes an export."""
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+        created = client.post("/api/v1/incidents", json={"title": "Disk full", "description": "db-1 at 100%"})
+        assert created.status_code == 201, created.text
+        draft = client.post(f"/api/v1/incidents/{created.json()['id']}/draft")
+        assert draft.status_code == 200, draft.text
+        assert draft.json()["summary"]
+        accepted = client.post("/api/v1/exports", json={"format": "json"})
+        assert accepted.status_code == 202, accepted.text
+        status_url = accepted.json()["status_url"]
+        deadline = time.monotonic() + EXPORT_BOUND_S
+        task = client.get(status_url).json()
+        while task["status"] not in ("SUCCESS", "FAILURE") and time.monotonic() < deadline:
+            time.sleep(0.2)
+            task = client.get(status_url).json()
+    assert task["status"] == "SUCCESS", task
+    assert task["result"]["rows"] >= 1 and task["result"]["format"] == "json", task
