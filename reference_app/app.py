@@ -185,6 +185,7 @@ def _wrap_middleware(app: FastAPI, settings: Settings) -> None:
         compression_threshold=settings.http.compression_threshold_bytes,
         compression_excluded_prefixes=(f"{API_PREFIX}/auth",),
         metrics=metrics,
+        log_success=settings.http.log_success,
         rate_limit=_rate_limit_layer(app, settings, metrics, identify),
     )
     # Tracing on: the server span wraps everything, so it is added last (outermost). Off:

@@ -88,6 +88,8 @@ class HttpSettings(BaseModel):
     #: revalidate with If-None-Match every time: a 304 saves the body, and a client never
     #: shows a stale read after its own write.
     private_max_age_seconds: int = Field(default=0, ge=0)
+    #: The access log records every response, not only errors (``APP_HTTP__LOG_SUCCESS=true``).
+    log_success: bool = False
 
 
 class RetrySettings(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -137,3 +138,79 @@ async def test_limit_bounds_are_accepted(client, user):
     for limit in (1, 100):
         assert (await client.get(INCIDENTS, params={"limit": limit}, headers=user.headers)).json()["limit"] == limit
     assert (await client.get(INCIDENTS, headers=user.headers)).json()["limit"] == 20
+
+
+#: Page sizes of the walks run at once over one user's incidents while rows are inserted
+#: (different sizes: the walks' cursors, and their cache entries, differ).
+CONCURRENT_WALK_LIMITS = (3, 4, 5)
+#: Pages a walk may take before it counts as not terminating (26 rows at 3 a page is 9 pages,
+#: plus the rows inserted behind the cursor meanwhile).
+MAX_PAGES = 60
+
+
+async def test_cursor_walk_under_concurrent_inserts_returns_every_pre_existing_row_once(app, client, user):
+    owner = await owner_id(client, user)
+    base = datetime(2025, 3, 1, tzinfo=UTC)
+    rows = await insert_rows(app, owner, [base + timedelta(minutes=i) for i in range(26)])
+    pre_existing = expected_order(rows)
+    inserted: list[str] = []
+    changed = asyncio.Condition()
+    stop = asyncio.Event()
+
+    async def insert_concurrently() -> None:
+        try:
+            while not stop.is_set():
+                k = len(inserted)
+                if k % 3 == 0:
+                    # Dated inside the walked range, between two pre-existing rows: it
+                    # lands behind some walks' cursors and ahead of others'. The first one
+                    # (just after the oldest row) is behind every cursor after page 1.
+                    at = base + timedelta(minutes=(k * 7) % 26, seconds=30)
+                    ids = [str(row.id) for row in await insert_rows(app, owner, [at])]
+                elif k % 3 == 1:
+                    # Same timestamp as a pre-existing row: only the id tie-break orders them.
+                    ids = [str(row.id) for row in await insert_rows(app, owner, [base + timedelta(minutes=k % 26)])]
+                else:
+                    created = await client.post(INCIDENTS, json={"title": f"concurrent {k}"}, headers=user.headers)
+                    assert created.status_code == 201, created.text
+                    ids = [created.json()["id"]]
+                async with changed:
+                    inserted.extend(ids)
+                    changed.notify_all()
+        finally:
+            async with changed:
+                stop.set()
+                changed.notify_all()
+
+    async def walk_during_inserts(limit: int) -> tuple[list[dict], int]:
+        pages = 1
+
+        async def after_page(served: int) -> None:
+            # The inserts run on their own; this only makes sure at least one more row
+            # was committed before the next page is asked for.
+            nonlocal pages
+            pages = served + 1
+            assert served < MAX_PAGES, "the walk does not terminate"
+            seen = len(inserted)
+            async with changed:
+                await changed.wait_for(lambda: len(inserted) > seen or stop.is_set())
+
+        return await walk(client, user, f"{INCIDENTS}?limit={limit}", between=after_page), pages
+
+    inserter = asyncio.create_task(insert_concurrently())
+    try:
+        walks = await asyncio.gather(*(walk_during_inserts(limit) for limit in CONCURRENT_WALK_LIMITS))
+    finally:
+        stop.set()
+        await inserter
+    first_inserted_behind_every_cursor = inserted[0]
+    wanted = set(pre_existing)
+    for items, pages in walks:
+        ids = [item["id"] for item in items]
+        assert len(ids) == len(set(ids)), "a row was served twice"
+        assert [i for i in ids if i in wanted] == pre_existing
+        keys = [(datetime.fromisoformat(item["created_at"]), uuid.UUID(item["id"])) for item in items]
+        assert keys == sorted(keys, reverse=True), "the walk left (created_at DESC, id DESC) order"
+        assert first_inserted_behind_every_cursor in ids
+        assert pages >= 6
+        assert len(inserted) >= pages - 1, "fewer rows were inserted during the walk than it has gaps"
