@@ -31,7 +31,7 @@ from reference_app.migrations import upgrade
 from reference_app.seed import seed_demo
 from reference_app.settings import build_settings
 from reference_app.state import app_lifecycle
-from reference_app.workers import serve_workers
+from reference_app.workers import GRACEFUL_SHUTDOWN_SECONDS, serve_workers
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         access_log=False,
         date_header=False,
         proxy_headers=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     _DrainingServer(config, app_lifecycle(app.state).begin_shutdown).run()
     return 0

@@ -65,6 +65,11 @@ def _drain_on_exit_signals(app: FastAPI) -> None:
         signal.signal(number, handler)
 
 
+#: Seconds shutdown waits for open connections (an upstream call's retry deadline is 30 s);
+#: then uvicorn cancels what is left, so a client that never reads cannot hold SIGTERM up.
+GRACEFUL_SHUTDOWN_SECONDS = 30
+
+
 def serve_workers(*, host: str, port: int, workers: int, log_level: str) -> None:
     """Run ``workers`` app processes behind one listening socket until SIGTERM/SIGINT."""
     os.environ[LOG_LEVEL_VARIABLE] = log_level
@@ -81,4 +86,5 @@ def serve_workers(*, host: str, port: int, workers: int, log_level: str) -> None
         access_log=False,
         date_header=False,
         proxy_headers=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )

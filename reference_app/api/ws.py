@@ -11,8 +11,12 @@ WebSocket) or ``Authorization: Bearer <access JWT>``. The server accepts, then:
 A client that reads too slowly loses its OLDEST unsent messages (a bounded queue of
 ``APP_TASKS__WS_QUEUE_SIZE`` per connection; a gap in ``version`` shows it); the final
 status is never the one dropped. A client whose socket does not take a message within
-``APP_TASKS__WS_SEND_TIMEOUT_SECONDS`` is disconnected (4408). Neither ever delays other
-clients. Messages from the client are read and ignored.
+``APP_TASKS__WS_SEND_TIMEOUT_SECONDS`` is given up (4408): its close frame is queued and
+the handler ends at once (the close is not waited for longer than a send), releasing its
+queue and subscription. The TCP connection itself stays until the client reads again or
+uvicorn's WebSocket keepalive (ping every 20 s, 20 s to answer) fails it: ASGI gives the
+app no way to abort a connection. Neither ever delays other clients. Messages from the
+client are read and ignored.
 
 Close codes:
 
@@ -85,8 +89,11 @@ async def task_status_socket(websocket: WebSocket, task_id: str) -> None:
         await websocket.accept()
         code = await _serve(websocket, task_id)
         if websocket.application_state is WebSocketState.CONNECTED:
-            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-                await websocket.close(code)
+            # Bounded like a send: a client that stopped reading cannot take the close frame
+            # either, and waiting for it would keep this handler (and shutdown) forever.
+            timeout = app_settings(websocket.app.state).tasks.ws_send_timeout_seconds
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect, TimeoutError):
+                await asyncio.wait_for(websocket.close(code), timeout)
 
 
 async def _serve(websocket: WebSocket, raw_task_id: str) -> int:
