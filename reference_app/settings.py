@@ -164,6 +164,19 @@ class RateLimitSettings(BaseModel):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
+    @model_validator(mode="after")
+    def _limits_fit_the_clock(self) -> RateLimitSettings:
+        # GCRA spaces requests window/limit apart in whole microseconds (Redis TIME).
+        most = self.window_seconds * 1_000_000
+        for tier in ("anonymous", "free", "premium", "enterprise"):
+            if getattr(self, tier) > most:
+                raise ValueError(
+                    f"APP_RATE_LIMIT__{tier.upper()}={getattr(self, tier)} is more than one request per "
+                    f"microsecond over APP_RATE_LIMIT__WINDOW_SECONDS={self.window_seconds}; "
+                    f"use at most {most} (or switch limiting off: APP_RATE_LIMIT__ENABLED=false)"
+                )
+        return self
+
     def limit_for(self, tier: str) -> int:
         """Requests per window of ``tier`` (``anonymous``, ``free``, ``premium``, ``enterprise``)."""
         if tier in ("anonymous", "free", "premium", "enterprise"):

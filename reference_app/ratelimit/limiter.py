@@ -50,10 +50,12 @@ class RateLimiter:
         burst: int | None = None,
         key_prefix: str = "",
     ) -> None:
-        bad = {tier: limit for tier, limit in limits.items() if limit < 1}
+        # GCRA spaces requests window/limit apart in whole microseconds: at least 1.
+        bad = {tier: limit for tier, limit in limits.items() if not 1 <= limit <= window_s * _MICROS}
         if bad or window_s < 1 or (burst is not None and burst < 1):
             raise ValueError(
-                f"rate limits, window and burst must be >= 1, got limits={dict(limits)}, window_s={window_s}, "
+                "rate limits (1 to one per microsecond), window and burst must be >= 1, got "
+                f"limits={dict(limits)}, window_s={window_s}, "
                 f"burst={burst}. Example: RateLimiter(storage, limits={{'free': 100}}, window_s=60)"
             )
         self.storage = storage

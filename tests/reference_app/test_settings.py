@@ -103,3 +103,11 @@ def test_redis_keys_start_with_the_prefix():
 
 def test_the_secret_never_appears_in_the_settings_repr():
     assert STRONG_SECRET not in repr(build_settings(production()))
+
+
+def test_a_rate_limit_finer_than_the_limiters_clock_is_refused_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("APP_RATE_LIMIT__ENTERPRISE", str(60 * 1_000_000 + 1))  # > 1 per µs over 60 s
+    with pytest.raises(ValueError, match=r"APP_RATE_LIMIT__ENTERPRISE=60000001 .* use at most 60000000"):
+        build_settings()
+    monkeypatch.setenv("APP_RATE_LIMIT__ENTERPRISE", str(60 * 1_000_000))
+    assert build_settings().rate_limit.enterprise == 60_000_000

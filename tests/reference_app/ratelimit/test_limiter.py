@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
-from reference_app.ratelimit import RateLimitDecision, RateLimiter, build, rate_limit_headers
+from reference_app.ratelimit import MemoryRateLimitStorage, RateLimitDecision, RateLimiter, build, rate_limit_headers
 
 
 class Clock:
@@ -111,3 +111,11 @@ async def test_redis_keys_are_hashed_per_tier_and_expire(redis_url):
 def test_bad_limits_are_refused_with_an_example():
     with pytest.raises(ValueError, match="Example"):
         RateLimiter(build().storage, limits={"free": 0})
+
+
+async def test_the_finest_limit_one_request_per_microsecond_still_decides():
+    limiter = RateLimiter(MemoryRateLimitStorage(clock=lambda: 100.0), limits={"bulk": 60_000_000}, window_s=60)
+    decision = await limiter.hit("bulk", "key-1")
+    assert decision.allowed and decision.remaining == 60_000_000 - 1
+    with pytest.raises(ValueError, match="one per microsecond"):
+        RateLimiter(MemoryRateLimitStorage(), limits={"bulk": 60_000_001}, window_s=60)
