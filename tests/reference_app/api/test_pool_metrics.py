@@ -7,17 +7,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
 
-import httpx
 import pytest
-from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from reference_app.app import create_app
 from reference_app.settings import build_settings
-from reference_app.state import Resources, app_resources
+from tests.reference_app.api.served import ServedApp, served
 from tests.reference_app.conftest import sign_up
 
 #: Connections the pool keeps (``db_pool.size``) and may open beyond them (``max_overflow``).
@@ -29,17 +25,7 @@ LOCK_WAIT_POLLS = 1000
 LOCK_WAIT_POLL_SECONDS = 0.01
 
 
-@dataclass(frozen=True)
-class PooledApp:
-    app: FastAPI
-    client: httpx.AsyncClient
-
-    @property
-    def resources(self) -> Resources:
-        resources = app_resources(self.app.state)
-        assert resources is not None
-        return resources
-
+class PooledApp(ServedApp):
     async def pool_gauges(self) -> dict[str, float]:
         response = await self.client.get("/metrics")
         assert response.status_code == 200, response.text
@@ -61,10 +47,8 @@ async def pooled(settings_overrides, migrated) -> AsyncIterator[PooledApp]:
             "cache": {"enabled": False},
         }
     )
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-        yield PooledApp(app, http)
+    async with served(settings, PooledApp) as app:
+        yield app
 
 
 async def test_held_sessions_are_in_use_and_returned_ones_idle_up_to_the_pool_size(pooled):

@@ -9,19 +9,16 @@ import itertools
 import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
-from fastapi import FastAPI
 
-from reference_app.app import create_app
 from reference_app.auth.tokens import decode_token
 from reference_app.db.models import BackgroundTask, Incident, IncidentStatus, TaskPriority, TaskStatus
 from reference_app.query_analyzer import StatementRecorder
 from reference_app.settings import build_settings
-from reference_app.state import Resources, app_resources, app_settings
+from reference_app.state import app_settings
+from tests.reference_app.api.served import ServedApp, served
 from tests.reference_app.conftest import UserSession, sign_up
 
 #: Rows of the small and the large listing; the large one fits in one page (limit 100).
@@ -38,17 +35,7 @@ LISTINGS = [
 ]
 
 
-@dataclass(frozen=True)
-class UncachedApp:
-    app: FastAPI
-    client: httpx.AsyncClient
-
-    @property
-    def resources(self) -> Resources:
-        resources = app_resources(self.app.state)
-        assert resources is not None
-        return resources
-
+class UncachedApp(ServedApp):
     async def user_with_rows(self, rows: int) -> UserSession:
         """A new user with ``rows`` incidents (spread over days and statuses) and tasks."""
         user = await sign_up(self.client)
@@ -98,10 +85,8 @@ class UncachedApp:
 
 @pytest.fixture(scope="module")
 async def uncached(settings_overrides, migrated) -> AsyncIterator[UncachedApp]:
-    app = create_app(build_settings({**settings_overrides, "cache": {"enabled": False}}))
-    transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-        yield UncachedApp(app, http)
+    async with served(build_settings({**settings_overrides, "cache": {"enabled": False}}), UncachedApp) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

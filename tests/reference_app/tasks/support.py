@@ -12,6 +12,8 @@ from typing import Any
 import orjson
 from celery.contrib.testing.worker import start_worker
 from redis import Redis
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
 
 from reference_app.db.models import TaskPriority, TaskStatus
 from reference_app.tasks import PRIORITY_NUMBERS, ReferenceCelery, TrackedTask, TransientTaskError
@@ -142,3 +144,14 @@ class StatusMessages:
     def close(self) -> None:
         self._pubsub.close()
         self._redis.close()
+
+
+async def messages_until_close(websocket: ClientConnection) -> tuple[list[dict[str, Any]], int | None]:
+    """Every status message a task-status WebSocket sends until it closes, and its close code."""
+    received = []
+    try:
+        async for raw in websocket:
+            received.append(orjson.loads(raw))
+    except ConnectionClosed:
+        pass
+    return received, websocket.close_code

@@ -14,7 +14,6 @@ import orjson
 import pytest
 import uvicorn
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
 from gauntlet.services.ports import free_port
 from reference_app.api.ws import CLOSE_FINAL, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
@@ -22,7 +21,7 @@ from reference_app.app import create_app
 from reference_app.tasks import create_celery
 
 from ..conftest import sign_up
-from .support import running_worker, wait_for
+from .support import messages_until_close, running_worker, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -45,16 +44,6 @@ def server(task_settings) -> Iterator[tuple[str, object]]:
         thread.join(15)
 
 
-async def _messages(websocket) -> tuple[list[dict], int | None]:
-    received = []
-    try:
-        async for raw in websocket:
-            received.append(orjson.loads(raw))
-    except ConnectionClosed:
-        pass
-    return received, websocket.close_code
-
-
 async def test_a_client_sees_started_then_success_pushed_live(server):
     address, settings = server
     async with httpx.AsyncClient(base_url=f"http://{address}") as http:
@@ -66,7 +55,7 @@ async def test_a_client_sees_started_then_success_pushed_live(server):
         assert (snapshot["id"], snapshot["status"], snapshot["version"]) == (accepted["task_id"], "PENDING", 1)
         celery = create_celery(settings)
         with running_worker(celery):  # only now can the task run: the socket is already open
-            received, code = await asyncio.wait_for(_messages(websocket), 30)
+            received, code = await asyncio.wait_for(messages_until_close(websocket), 30)
     assert [m["status"] for m in received] == ["STARTED", "SUCCESS"]
     assert [m["version"] for m in received] == [2, 3]
     assert received[-1]["result"]["rows"] == 0
@@ -83,7 +72,7 @@ async def test_a_finished_task_gets_its_final_status_then_a_normal_close(server)
                 await asyncio.sleep(0.05)
     url = f"ws://{address}/api/v1/ws/tasks/{accepted['task_id']}"
     async with connect(url, additional_headers={"Authorization": f"Bearer {owner.access_token}"}) as websocket:
-        received, code = await asyncio.wait_for(_messages(websocket), 10)
+        received, code = await asyncio.wait_for(messages_until_close(websocket), 10)
     assert [m["status"] for m in received] == ["SUCCESS"]
     assert code == CLOSE_FINAL
 
@@ -103,5 +92,5 @@ async def test_bad_tokens_and_foreign_or_unknown_tasks_are_closed_with_their_cod
     ]
     for path, expected in cases:
         async with connect(f"ws://{address}{path}") as websocket:
-            received, code = await asyncio.wait_for(_messages(websocket), 10)
+            received, code = await asyncio.wait_for(messages_until_close(websocket), 10)
         assert (received, code) == ([], expected), path

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from gauntlet.services.ports import free_port
@@ -35,6 +35,7 @@ from reference_app.settings import Settings, build_settings
 from reference_app.tasks.runtime import TaskRuntime
 
 from ..conftest import TEST_SECRET, sign_up
+from .support import messages_until_close
 
 pytestmark = pytest.mark.slow
 
@@ -108,16 +109,6 @@ def two_apps(service_session, redis_url, tmp_path_factory: pytest.TempPathFactor
         delete_keys(redis_url, env["APP_REDIS_KEY_PREFIX"])  # the Celery queue and its bookkeeping
 
 
-async def _statuses_until_close(websocket: ClientConnection) -> tuple[list[dict[str, Any]], int | None]:
-    received = []
-    try:
-        async for raw in websocket:
-            received.append(orjson.loads(raw))
-    except ConnectionClosed:
-        pass
-    return received, websocket.close_code
-
-
 def _ws_url(app_url: str, task_id: str, token: str) -> str:
     return f"ws{app_url.removeprefix('http')}/api/v1/ws/tasks/{task_id}?access_token={token}"
 
@@ -152,7 +143,7 @@ async def test_a_client_of_process_b_sees_a_workers_status_changes_of_a_task_mad
             assert (snapshot["id"], snapshot["status"], snapshot["version"]) == (task_id, "PENDING", 1)
         await asyncio.to_thread(worker)  # only now can the task run: both sockets are open and watching
         (from_b, code_b), (from_a, code_a) = await asyncio.wait_for(
-            asyncio.gather(_statuses_until_close(on_b), _statuses_until_close(on_a)), MESSAGE_BOUND_S * 2
+            asyncio.gather(messages_until_close(on_b), messages_until_close(on_a)), MESSAGE_BOUND_S * 2
         )
     for received, code in ((from_b, code_b), (from_a, code_a)):
         assert [(m["status"], m["version"]) for m in received] == [("STARTED", 2), ("SUCCESS", 3)]
